@@ -1,0 +1,89 @@
+"""Pose labels from 2D landmarks: OpenCV EPnP in each box's own frame."""
+import cv2
+import numpy as np
+
+from .pose import image_intrinsics, pose_bbox_to_full_image
+
+#: Reasons a face gets no pose label (NaN); the empty string means success.
+PNP_OK = ''
+PNP_INVALID_BOX = 'invalid_box'
+PNP_MISSING_LANDMARKS = 'missing_landmarks'
+PNP_NONFINITE_LANDMARKS = 'nonfinite_landmarks'
+PNP_DEGENERATE_LANDMARKS = 'degenerate_landmarks'
+PNP_SOLVER_FAILED = 'pnp_failed'
+
+
+def _landmark_reason(landmarks):
+    """Why a (P,2) landmark set cannot give a pose, or ``PNP_OK``."""
+    if not np.isfinite(landmarks).all():
+        return PNP_NONFINITE_LANDMARKS
+    if (landmarks == -1).any():
+        return PNP_MISSING_LANDMARKS
+    centred = landmarks - landmarks.mean(0)
+    singular = np.linalg.svd(centred, compute_uv=False)
+    # all points coincide or lie on one line: the 2D spread has no second direction
+    if singular[0] < 1e-3 or singular[1] < 1e-3 * singular[0]:
+        return PNP_DEGENERATE_LANDMARKS
+    return PNP_OK
+
+
+def pose_from_landmarks(landmarks, boxes, reference3d, return_reasons=False):
+    """EPnP local poses (N,6) from landmarks (N,P,2) in boxes (N,4), P matching the reference.
+
+    Landmarks are shifted into the frame of the box cast to int and solved with the camera
+    ``K_local`` of that box. A face whose box is invalid, whose landmarks are missing (-1),
+    non-finite or degenerate, or whose PnP fails gets a NaN pose; nothing raises. With
+    ``return_reasons`` the per-face reason strings (``''`` on success) are returned too.
+    """
+    landmarks = np.asarray(landmarks, dtype=np.float64).reshape(len(boxes), -1, 2)
+    boxes = np.asarray(boxes, dtype=np.float64)
+    # float32, as the original img2pose labels: EPnP on 5 points is ill-conditioned enough
+    # that float64 inputs give visibly different poses.
+    reference3d = np.ascontiguousarray(reference3d, dtype=np.float32)
+    if landmarks.shape[1] != len(reference3d):
+        raise ValueError(f'{landmarks.shape[1]} landmarks per face but the reference has '
+                         f'{len(reference3d)} points')
+    poses = np.full((len(boxes), 6), np.nan)
+    reasons = [PNP_OK] * len(boxes)
+    for i, (lms, box) in enumerate(zip(landmarks, boxes)):
+        if not np.isfinite(box).all():
+            reasons[i] = PNP_INVALID_BOX
+            continue
+        x1, y1, x2, y2 = box.astype(int)
+        if x1 >= x2 or y1 >= y2:
+            reasons[i] = PNP_INVALID_BOX
+            continue
+        reasons[i] = _landmark_reason(lms)
+        if reasons[i]:
+            continue
+        bw, bh = x2 - x1, y2 - y1
+        s = float(bw + bh)
+        k_local = np.array([[s, 0, bw // 2], [0, s, bh // 2], [0, 0, 1]], dtype=np.float32)
+        shifted = np.ascontiguousarray(lms - [x1, y1], dtype=np.float32)
+        try:
+            ok, rvec, tvec = cv2.solvePnP(reference3d, shifted, k_local, None,
+                                          flags=cv2.SOLVEPNP_EPNP)
+        except cv2.error:
+            ok = False
+        pose = np.concatenate([rvec.ravel(), tvec.ravel()]) if ok else None
+        if pose is None or not np.isfinite(pose).all():
+            reasons[i] = PNP_SOLVER_FAILED
+            continue
+        poses[i] = pose
+    return (poses, reasons) if return_reasons else poses
+
+
+def global_pose_from_landmarks(landmarks, boxes, image_wh, reference3d, return_reasons=False):
+    """Global pose labels (N,6): EPnP local poses moved into the image (int boxes), NaN on
+    failure. The training pipeline's labelling step."""
+    boxes_int = np.trunc(np.asarray(boxes, dtype=np.float64))
+    local, reasons = pose_from_landmarks(landmarks, boxes_int, reference3d, return_reasons=True)
+    valid = ~np.isnan(local).any(1)
+    poses = np.full_like(local, np.nan)
+    if valid.any():
+        poses[valid] = pose_bbox_to_full_image(local[valid], np.asarray(image_wh, np.float64),
+                                               boxes_int[valid])
+    return (poses, reasons) if return_reasons else poses
+
+
+

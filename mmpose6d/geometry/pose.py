@@ -1,0 +1,125 @@
+"""img2pose camera model: intrinsics, local <-> global pose, projection, box from pose.
+
+Every formula follows ``design/geometry.md`` (floor divisions included), so checkpoints
+trained with the original img2pose code give the same answers.
+"""
+import numpy as np
+import torch
+
+from ._backend import numpy_or_torch
+from .rotation import matrix_to_rotvec_t, nearest_rotation_t, rotvec_to_matrix_t
+
+
+def image_intrinsics(width, height):
+    """``K_img`` (3,3) of a ``width`` x ``height`` image: f = w + h, centre (w // 2, h // 2).
+
+    Python or numpy numbers give numpy float64; tensors give a tensor.
+    """
+    if isinstance(width, torch.Tensor) or isinstance(height, torch.Tensor):
+        ref = width if isinstance(width, torch.Tensor) else height
+        dtype = ref.dtype if ref.is_floating_point() else torch.float64
+        w = torch.as_tensor(width, dtype=dtype, device=ref.device)
+        h = torch.as_tensor(height, dtype=dtype, device=ref.device)
+        f, zero, one = w + h, torch.zeros_like(w), torch.ones_like(w)
+        return torch.stack([torch.stack([f, zero, torch.div(w, 2, rounding_mode='floor')]),
+                            torch.stack([zero, f, torch.div(h, 2, rounding_mode='floor')]),
+                            torch.stack([zero, zero, one])])
+    f = float(width) + float(height)
+    return np.array([[f, 0, width // 2], [0, f, height // 2], [0, 0, 1]], dtype=np.float64)
+
+
+def _box_frame(image_wh, boxes):
+    """Per-box focal ratio and the shear ``K_img^-1 @ K_b`` (N,3,3), plus s / f."""
+    w, h = image_wh[0], image_wh[1]
+    f = w + h
+    x1, y1, x2, y2 = boxes.unbind(-1)
+    cx = x1 + torch.div(x2 - x1, 2, rounding_mode='floor')
+    cy = y1 + torch.div(y2 - y1, 2, rounding_mode='floor')
+    shear = torch.eye(3, dtype=boxes.dtype, device=boxes.device).repeat(len(boxes), 1, 1)
+    shear[:, 0, 2] = (cx - torch.div(w, 2, rounding_mode='floor')) / f
+    shear[:, 1, 2] = (cy - torch.div(h, 2, rounding_mode='floor')) / f
+    s = (x2 - x1) + (y2 - y1)
+    return shear, s / f
+
+
+def _apply_shear(poses, shear):
+    rot = nearest_rotation_t(shear @ rotvec_to_matrix_t(poses[:, :3]))
+    trans = (shear @ poses[:, 3:, None])[..., 0]
+    return torch.cat([matrix_to_rotvec_t(rot), trans], -1)
+
+
+@numpy_or_torch
+def pose_bbox_to_full_image(poses, image_wh, boxes):
+    """Local poses (N,6), relative to ``boxes`` (N,4), -> global poses (N,6) in the image."""
+    shear, s_over_f = _box_frame(image_wh, boxes)
+    scaled = torch.cat([poses[:, :5], poses[:, 5:] / s_over_f[:, None]], -1)
+    return _apply_shear(scaled, shear)
+
+
+@numpy_or_torch
+def pose_full_image_to_bbox(poses, image_wh, boxes):
+    """Global poses (N,6) -> local poses (N,6) relative to ``boxes`` (N,4); exact inverse."""
+    shear, s_over_f = _box_frame(image_wh, boxes)
+    local = _apply_shear(poses, torch.linalg.inv(shear))
+    return torch.cat([local[:, :5], local[:, 5:] * s_over_f[:, None]], -1)
+
+
+def project_points_t(points3d, poses, intrinsics):
+    """Torch core of :func:`project_points`; ``intrinsics`` may be (3,3) or (N,3,3)."""
+    rot = rotvec_to_matrix_t(poses[:, :3])
+    cam = points3d @ rot.transpose(-1, -2) + poses[:, None, 3:]
+    pix = cam @ intrinsics.transpose(-1, -2)
+    return pix[..., :2] / pix[..., 2:]
+
+
+@numpy_or_torch
+def project_points(points3d, poses, intrinsics):
+    """Project reference points (P,3) with poses (N,6) and intrinsics -> pixels (N,P,2)."""
+    return project_points_t(points3d, poses, intrinsics)
+
+
+def local_intrinsics(boxes):
+    """``K_local`` (N,3,3) of each box's own frame: s = bw + bh, centre (bw // 2, bh // 2)."""
+    bw = boxes[:, 2] - boxes[:, 0]
+    bh = boxes[:, 3] - boxes[:, 1]
+    k = torch.zeros(len(boxes), 3, 3, dtype=boxes.dtype, device=boxes.device)
+    k[:, 0, 0] = k[:, 1, 1] = bw + bh
+    k[:, 0, 2] = torch.div(bw, 2, rounding_mode='floor')
+    k[:, 1, 2] = torch.div(bh, 2, rounding_mode='floor')
+    k[:, 2, 2] = 1
+    return k
+
+
+@numpy_or_torch
+def pose_to_bbox(poses, image_wh, reference3d, x_factor=1.1, y_factor=1.1, forehead=0.3):
+    """Landmark-projected boxes (N,4) of global poses (N,6) in an image of size ``image_wh``.
+
+    The 68 reference points are projected; their extent, scaled by the factors (sizes
+    truncated to int), is centred on the extent's centre, extended by ``forehead`` on the side
+    chosen by the rotation vector's z component, truncated to int32 and clipped to the image.
+    """
+    w, h = image_wh[0], image_wh[1]
+    pts = project_points_t(reference3d, poses, image_intrinsics(w, h))
+    lo, hi = pts.min(1).values, pts.max(1).values
+    extent = hi - lo
+    centre = 0.5 * lo + 0.5 * hi
+    size = torch.trunc(extent * torch.stack([torch.as_tensor(x_factor, dtype=pts.dtype),
+                                             torch.as_tensor(y_factor, dtype=pts.dtype)]))
+    x1, y1 = (centre - 0.5 * size).unbind(-1)
+    x2, y2 = (centre + 0.5 * size).unbind(-1)
+    rz = poses[:, 2]
+    grow_x, grow_y = forehead * extent[:, 0], forehead * extent[:, 1]
+    zero = torch.zeros_like(rz)
+    bottom = rz.abs() > 2.5
+    right = ~bottom & (rz > 1)
+    left = ~bottom & ~right & (rz < -1)
+    top = ~bottom & ~right & ~left
+    x1 = x1 - torch.where(left, grow_x, zero)
+    x2 = x2 + torch.where(right, grow_x, zero)
+    y1 = y1 - torch.where(top, grow_y, zero)
+    y2 = y2 + torch.where(bottom, grow_y, zero)
+    boxes = torch.trunc(torch.stack([x1, y1, x2, y2], -1))
+    zero_t = torch.zeros_like(w)
+    lower = torch.stack([zero_t, zero_t, zero_t, zero_t])
+    upper = torch.stack([w, h, w, h])
+    return torch.minimum(torch.maximum(boxes, lower), upper)

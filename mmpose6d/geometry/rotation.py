@@ -1,0 +1,94 @@
+"""Rotation vectors, matrices and the nearest rotation, batched and differentiable."""
+import torch
+
+from ._backend import numpy_or_torch
+
+
+def _skew(v):
+    zero = torch.zeros_like(v[..., 0])
+    return torch.stack([
+        torch.stack([zero, -v[..., 2], v[..., 1]], -1),
+        torch.stack([v[..., 2], zero, -v[..., 0]], -1),
+        torch.stack([-v[..., 1], v[..., 0], zero], -1),
+    ], -2)
+
+
+def rotvec_to_matrix_t(rotvecs):
+    """Rodrigues' formula, (..., 3) -> (..., 3, 3), with a Taylor series near zero angle."""
+    theta2 = (rotvecs * rotvecs).sum(-1)[..., None, None]
+    small = theta2 < 1e-8
+    safe2 = torch.where(small, torch.ones_like(theta2), theta2)
+    theta = torch.sqrt(safe2)
+    a = torch.where(small, 1 - theta2 / 6, torch.sin(theta) / theta)
+    b = torch.where(small, 0.5 - theta2 / 24, (1 - torch.cos(theta)) / safe2)
+    k = _skew(rotvecs)
+    eye = torch.eye(3, dtype=rotvecs.dtype, device=rotvecs.device).expand_as(k)
+    return eye + a * k + b * (k @ k)
+
+
+def matrix_to_rotvec_t(matrices):
+    """Rotation matrices (..., 3, 3) -> rotation vectors with angle in [0, pi] (as scipy)."""
+    m = matrices
+    m00, m11, m22 = m[..., 0, 0], m[..., 1, 1], m[..., 2, 2]
+    trace = m00 + m11 + m22
+    # Shepperd: four proportional quaternion candidates (w, x, y, z); take the best conditioned.
+    candidates = torch.stack([
+        torch.stack([1 + trace, m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0],
+                     m[..., 1, 0] - m[..., 0, 1]], -1),
+        torch.stack([m[..., 2, 1] - m[..., 1, 2], 1 + m00 - m11 - m22,
+                     m[..., 0, 1] + m[..., 1, 0], m[..., 0, 2] + m[..., 2, 0]], -1),
+        torch.stack([m[..., 0, 2] - m[..., 2, 0], m[..., 0, 1] + m[..., 1, 0],
+                     1 - m00 + m11 - m22, m[..., 1, 2] + m[..., 2, 1]], -1),
+        torch.stack([m[..., 1, 0] - m[..., 0, 1], m[..., 0, 2] + m[..., 2, 0],
+                     m[..., 1, 2] + m[..., 2, 1], 1 - m00 - m11 + m22], -1),
+    ], -2)
+    best = torch.stack([trace, m00, m11, m22], -1).argmax(-1)
+    quat = torch.gather(candidates, -2, best[..., None, None].expand(*best.shape, 1, 4))[..., 0, :]
+    quat = quat / quat.norm(dim=-1, keepdim=True)
+    quat = torch.where(quat[..., :1] < 0, -quat, quat)
+    w, xyz = quat[..., 0], quat[..., 1:]
+    sin_half = xyz.norm(dim=-1)
+    small = sin_half < 1e-8
+    angle = 2 * torch.atan2(sin_half, w)
+    scale = torch.where(small, 2 / w, angle / torch.where(small, torch.ones_like(sin_half),
+                                                         sin_half))
+    return xyz * scale[..., None]
+
+
+def nearest_rotation_t(matrices, iterations=12):
+    """Nearest rotation (Frobenius) of near-rotation matrices, by Newton's polar iteration.
+
+    Equals ``U @ V^T`` of the SVD (what scipy's ``Rotation.from_matrix`` returns) but stays
+    differentiable where singular values repeat, e.g. for an exact rotation.
+    """
+    rot = matrices
+    for _ in range(iterations):
+        rot = 0.5 * (rot + torch.linalg.inv(rot).transpose(-1, -2))
+    return rot
+
+
+@numpy_or_torch
+def rotvec_to_matrix(rotvecs):
+    """Rotation vectors (N,3) -> rotation matrices (N,3,3)."""
+    return rotvec_to_matrix_t(rotvecs)
+
+
+@numpy_or_torch
+def matrix_to_rotvec(matrices):
+    """Rotation matrices (N,3,3) -> rotation vectors (N,3)."""
+    return matrix_to_rotvec_t(matrices)
+
+
+@numpy_or_torch
+def rotvec_to_euler(rotvecs):
+    """Rotation vectors (N,3) -> (N,3) pitch, yaw, roll in degrees (AFLW2000-3D convention).
+
+    ``M = R^T``; ``(a0, a1, a2)`` are scipy's extrinsic 'xyz' Euler angles of M;
+    pitch = a0, yaw = -a1, roll = -a2.
+    """
+    m = rotvec_to_matrix_t(rotvecs).transpose(-1, -2)
+    # extrinsic xyz: M = Rz(a2) @ Ry(a1) @ Rx(a0)
+    a1 = torch.asin(torch.clamp(-m[..., 2, 0], -1.0, 1.0))
+    a0 = torch.atan2(m[..., 2, 1], m[..., 2, 2])
+    a2 = torch.atan2(m[..., 1, 0], m[..., 0, 0])
+    return torch.rad2deg(torch.stack([a0, -a1, -a2], -1))

@@ -1,0 +1,3 @@
+from setuptools import find_packages, setup
+
+setup(packages=find_packages(include=['mmpose6d', 'mmpose6d.*']))

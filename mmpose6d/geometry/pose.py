@@ -10,27 +10,35 @@ from ._backend import numpy_or_torch
 from .rotation import matrix_to_rotvec_t, nearest_rotation_t, rotvec_to_matrix_t
 
 
+def _image_intrinsics_t(width, height):
+    """Tensor ``K_img`` (..., 3, 3) for tensor widths and heights of any (equal) shape."""
+    f, zero, one = width + height, torch.zeros_like(width), torch.ones_like(width)
+    return torch.stack([
+        torch.stack([f, zero, torch.div(width, 2, rounding_mode='floor')], -1),
+        torch.stack([zero, f, torch.div(height, 2, rounding_mode='floor')], -1),
+        torch.stack([zero, zero, one], -1)
+    ], -2)
+
+
 def image_intrinsics(width, height):
     """``K_img`` (3,3) of a ``width`` x ``height`` image: f = w + h, centre (w // 2, h // 2).
 
-    Python or numpy numbers give numpy float64; tensors give a tensor.
+    Python or numpy numbers give numpy float64; tensors give a tensor (of shape (..., 3, 3)
+    for batched sizes).
     """
     if isinstance(width, torch.Tensor) or isinstance(height, torch.Tensor):
         ref = width if isinstance(width, torch.Tensor) else height
         dtype = ref.dtype if ref.is_floating_point() else torch.float64
-        w = torch.as_tensor(width, dtype=dtype, device=ref.device)
-        h = torch.as_tensor(height, dtype=dtype, device=ref.device)
-        f, zero, one = w + h, torch.zeros_like(w), torch.ones_like(w)
-        return torch.stack([torch.stack([f, zero, torch.div(w, 2, rounding_mode='floor')]),
-                            torch.stack([zero, f, torch.div(h, 2, rounding_mode='floor')]),
-                            torch.stack([zero, zero, one])])
+        return _image_intrinsics_t(torch.as_tensor(width, dtype=dtype, device=ref.device),
+                                   torch.as_tensor(height, dtype=dtype, device=ref.device))
     f = float(width) + float(height)
     return np.array([[f, 0, width // 2], [0, f, height // 2], [0, 0, 1]], dtype=np.float64)
 
 
 def _box_frame(image_wh, boxes):
-    """Per-box focal ratio and the shear ``K_img^-1 @ K_b`` (N,3,3), plus s / f."""
-    w, h = image_wh[0], image_wh[1]
+    """The shear ``K_img^-1 @ K_b`` (N,3,3) and s / f of each box; ``image_wh`` is (2,) or
+    (N,2), one image size for all boxes or one per box."""
+    w, h = image_wh[..., 0], image_wh[..., 1]
     f = w + h
     x1, y1, x2, y2 = boxes.unbind(-1)
     cx = x1 + torch.div(x2 - x1, 2, rounding_mode='floor')
@@ -50,7 +58,8 @@ def _apply_shear(poses, shear):
 
 @numpy_or_torch
 def pose_bbox_to_full_image(poses, image_wh, boxes):
-    """Local poses (N,6), relative to ``boxes`` (N,4), -> global poses (N,6) in the image."""
+    """Local poses (N,6), relative to ``boxes`` (N,4), -> global poses (N,6) in the image
+    of size ``image_wh`` ((2,), or (N,2) for boxes from several images)."""
     shear, s_over_f = _box_frame(image_wh, boxes)
     scaled = torch.cat([poses[:, :5], poses[:, 5:] / s_over_f[:, None]], -1)
     return _apply_shear(scaled, shear)
@@ -78,6 +87,7 @@ def project_points(points3d, poses, intrinsics):
     return project_points_t(points3d, poses, intrinsics)
 
 
+@numpy_or_torch
 def local_intrinsics(boxes):
     """``K_local`` (N,3,3) of each box's own frame: s = bw + bh, centre (bw // 2, bh // 2)."""
     bw = boxes[:, 2] - boxes[:, 0]
@@ -92,14 +102,15 @@ def local_intrinsics(boxes):
 
 @numpy_or_torch
 def pose_to_bbox(poses, image_wh, reference3d, x_factor=1.1, y_factor=1.1, forehead=0.3):
-    """Landmark-projected boxes (N,4) of global poses (N,6) in an image of size ``image_wh``.
+    """Landmark-projected boxes (N,4) of global poses (N,6) in an image of size ``image_wh``
+    ((2,), or (N,2) per pose).
 
     The 68 reference points are projected; their extent, scaled by the factors (sizes
     truncated to int), is centred on the extent's centre, extended by ``forehead`` on the side
     chosen by the rotation vector's z component, truncated to int32 and clipped to the image.
     """
-    w, h = image_wh[0], image_wh[1]
-    pts = project_points_t(reference3d, poses, image_intrinsics(w, h))
+    w, h = image_wh[..., 0], image_wh[..., 1]
+    pts = project_points_t(reference3d, poses, _image_intrinsics_t(w, h))
     lo, hi = pts.min(1).values, pts.max(1).values
     extent = hi - lo
     centre = 0.5 * lo + 0.5 * hi
@@ -119,7 +130,5 @@ def pose_to_bbox(poses, image_wh, reference3d, x_factor=1.1, y_factor=1.1, foreh
     y1 = y1 - torch.where(top, grow_y, zero)
     y2 = y2 + torch.where(bottom, grow_y, zero)
     boxes = torch.trunc(torch.stack([x1, y1, x2, y2], -1))
-    zero_t = torch.zeros_like(w)
-    lower = torch.stack([zero_t, zero_t, zero_t, zero_t])
-    upper = torch.stack([w, h, w, h])
-    return torch.minimum(torch.maximum(boxes, lower), upper)
+    upper = torch.stack([w, h, w, h], -1)
+    return torch.minimum(torch.clamp(boxes, min=0), upper)

@@ -1,0 +1,3 @@
+from .img2pose import Img2Pose
+
+__all__ = ['Img2Pose']

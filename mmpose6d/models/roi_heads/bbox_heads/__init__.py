@@ -1,0 +1,3 @@
+from .pose_bbox_head import PoseBBoxHead
+
+__all__ = ['PoseBBoxHead']

@@ -1,0 +1,138 @@
+"""PoseBBoxHead: targets, losses and post-processing against the original geometry."""
+import numpy as np
+import pytest
+import torch
+from mmdet.models.task_modules.assigners import AssignResult
+from mmdet.models.task_modules.samplers import SamplingResult
+from mmengine.config import ConfigDict
+from mmengine.structures import InstanceData
+
+from mmpose6d import geometry as g
+
+def _sampling_result(golden, faces, num_neg=4):
+    """Positives = the golden boxes (one per gt), plus far-away negatives."""
+    boxes = torch.tensor(golden['box'][faces], dtype=torch.float32)
+    negatives = torch.tensor([[0, 0, 10, 10]], dtype=torch.float32).repeat(num_neg, 1)
+    priors = torch.cat([boxes, negatives])
+    num_pos = len(faces)
+    assign = AssignResult(num_pos, torch.cat([torch.arange(1, num_pos + 1),
+                                              torch.zeros(num_neg, dtype=torch.long)]),
+                          torch.ones(len(priors)), torch.cat([
+                              torch.zeros(num_pos, dtype=torch.long),
+                              torch.full((num_neg, ), -1)]))
+    return SamplingResult(torch.arange(num_pos), torch.arange(num_pos, len(priors)), priors,
+                          boxes, assign, torch.zeros(len(priors), dtype=torch.uint8))
+
+
+def _inputs(golden, faces, img_wh):
+    gt = InstanceData(poses=torch.tensor(golden['global_from_local'][faces],
+                                         dtype=torch.float32))
+    meta = dict(img_shape=(int(img_wh[1]), int(img_wh[0])))
+    return _sampling_result(golden, faces), gt, meta
+
+
+def _normalised(head, local):
+    return (torch.as_tensor(local, dtype=torch.float32) - head.pose_mean) / head.pose_stddev
+
+
+@pytest.mark.parametrize('face', [0, 3, 8, 42])
+def test_targets_are_golden_local_poses(pose_head, golden, face):
+    """Predicting the golden local pose of each gt's own box gives zero pose losses, and an
+    offset of d in normalised units gives loss_dof = |d|^2 (sum over 6, mean over RoIs)."""
+    res, gt, meta = _inputs(golden, [face], golden['img_wh'][face])
+    cls_score = torch.zeros(len(res.priors), 2)
+    exact = _normalised(pose_head, golden['local_from_global'][[face]])
+    losses = pose_head.loss_and_target(cls_score, exact, [res], [gt], [meta])
+    assert losses['loss_dof'].item() < 1e-6
+    assert losses['loss_points'].item() < 1e-3
+    assert losses['loss_cls'].item() == pytest.approx(np.log(2), abs=1e-6)
+    offset = torch.tensor([[0.5, 0.0, 0.0, 0.0, 0.0, 1.0]])
+    losses = pose_head.loss_and_target(cls_score, exact + offset, [res], [gt], [meta])
+    assert losses['loss_dof'].item() == pytest.approx(1.25, abs=1e-4)
+
+
+def test_points_loss_is_l1_of_projected_reference(pose_head, golden):
+    face = 5
+    res, gt, meta = _inputs(golden, [face], golden['img_wh'][face])
+    target = golden['local_from_global'][[face]]
+    pred = target.copy()
+    pred[0, 3] += 0.02  # shift x: every projected point moves by s * 0.02 / z
+    losses = pose_head.loss_and_target(torch.zeros(len(res.priors), 2),
+                                       _normalised(pose_head, pred), [res], [gt], [meta])
+    box = golden['box'][face]
+    k_local = g.local_intrinsics(box[None])[0]
+    expected = np.abs(
+        g.project_points(golden['ref5'], pred, k_local) -
+        g.project_points(golden['ref5'], target, k_local)).mean()
+    assert losses['loss_points'].item() == pytest.approx(expected, rel=1e-3)
+
+
+def test_loss_cls_and_batched_images(pose_head, golden):
+    """Two images of different sizes in one batch; the classifier loss is the mean CE."""
+    res_a, gt_a, meta_a = _inputs(golden, [0], golden['img_wh'][0])
+    res_b, gt_b, meta_b = _inputs(golden, [9], golden['img_wh'][9])
+    n = len(res_a.priors) + len(res_b.priors)
+    cls_score = torch.zeros(n, 2)
+    cls_score[:, 0] = 2.0  # every RoI says "face"
+    exact = _normalised(pose_head, golden['local_from_global'][[0, 9]])
+    losses = pose_head.loss_and_target(cls_score, exact, [res_a, res_b], [gt_a, gt_b],
+                                       [meta_a, meta_b])
+    assert losses['loss_dof'].item() < 1e-6
+    # 2 positives: CE = log(1 + e^-2); 8 negatives: CE = log(1 + e^2)
+    expected = (2 * np.log1p(np.exp(-2)) + 8 * np.log1p(np.exp(2))) / 10
+    assert losses['loss_cls'].item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_no_positives_gives_zero_pose_losses(pose_head, golden):
+    res = _sampling_result(golden, [], num_neg=3)
+    gt = InstanceData(poses=torch.zeros(0, 6))
+    losses = pose_head.loss_and_target(torch.zeros(3, 2, requires_grad=True),
+                                       torch.zeros(0, 6, requires_grad=True), [res], [gt],
+                                       [dict(img_shape=(100, 100))])
+    assert losses['loss_dof'].item() == 0 and losses['loss_points'].item() == 0
+    losses['loss_dof'].backward()
+
+
+def test_predict_gives_golden_global_pose_and_projected_box(pose_head, golden):
+    """Post-processing: de-normalise, local -> global with the proposal, box from pose."""
+    faces = [i for i in range(len(golden['box'])) if
+             (golden['img_wh'][i] == golden['img_wh'][0]).all()]
+    wh = golden['img_wh'][0]
+    rois = torch.cat([torch.zeros(len(faces), 1),
+                      torch.tensor(golden['box'][faces], dtype=torch.float32)], 1)
+    pose_pred = _normalised(pose_head, golden['local_pose'][faces])
+    cls_score = torch.tensor([[4.0, 0.0]]).repeat(len(faces), 1)
+    cfg = ConfigDict(score_thr=0.05, nms=dict(type='nms', iou_threshold=0.99), max_per_img=100)
+    meta = dict(img_shape=(int(wh[1]), int(wh[0])), ori_shape=(int(wh[1]), int(wh[0])),
+                scale_factor=(1.0, 1.0))
+    result = pose_head.predict_by_feat((rois, ), (cls_score, ), (pose_pred, ), [meta], cfg)[0]
+    assert len(result) == len(faces)
+    order = torch.argsort(result.poses[:, 5]).numpy()
+    expected_order = np.argsort(golden['global_from_local'][faces, 5])
+    np.testing.assert_allclose(result.poses.numpy()[order],
+                               golden['global_from_local'][faces][expected_order],
+                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(result.bboxes.numpy()[order],
+                               golden['proj_box'][faces][expected_order], atol=1.0)
+    assert result.scores.dtype == torch.float32 and result.labels.dtype == torch.long
+
+
+def test_predict_filters_scores_nms_and_rescales(pose_head, golden):
+    face = 0
+    wh = golden['img_wh'][face]
+    box = torch.tensor(golden['box'][[face]], dtype=torch.float32)
+    rois = torch.cat([torch.zeros(3, 1), box.repeat(3, 1)], 1)
+    pose_pred = _normalised(pose_head, golden['local_pose'][[face]]).repeat(3, 1)
+    pose_pred[1, 5] += 0.01  # a near-duplicate: NMS on the projected boxes removes it
+    cls_score = torch.tensor([[3.0, 0.0], [2.0, 0.0], [-5.0, 0.0]])  # the last is background
+    cfg = ConfigDict(score_thr=0.05, nms=dict(type='nms', iou_threshold=0.5), max_per_img=100)
+    h, w = int(wh[1]), int(wh[0])
+    meta = dict(img_shape=(h, w), ori_shape=(2 * h, 2 * w), scale_factor=(0.5, 0.5))
+    result = pose_head.predict_by_feat((rois, ), (cls_score, ), (pose_pred, ), [meta], cfg,
+                                       rescale=True)[0]
+    assert len(result) == 1
+    assert result.scores.item() == pytest.approx(torch.sigmoid(torch.tensor(3.0)).item())
+    expected = g.pose_to_bbox(result.poses.double().numpy(), np.array([2.0 * w, 2.0 * h]),
+                              golden['ref68'])
+    np.testing.assert_allclose(result.bboxes.numpy(), expected, atol=1.0)
+    np.testing.assert_allclose(result.bboxes.numpy(), 2 * golden['proj_box'][[face]], atol=3.0)

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Idempotent set-up of mmpose6d in the current Python environment.
+#   bash tools/install.sh           runtime: torch, mmcv (built with ops), mmdet, mmpose6d
+#   bash tools/install.sh --tests   the same plus the test requirements
+# A second run that finds everything in place takes seconds: mmcv is only compiled when
+# `import mmcv.ops` fails or the version is not 2.1.0 (pip also caches the built wheel).
+# GPU: install the CUDA build of torch 2.13.0 first and run with FORCE_CUDA=1 (needs nvcc),
+# so mmcv is compiled with its CUDA ops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+pipi() { "$PY" -m pip install -q --disable-pip-version-check --root-user-action=ignore "$@"; }
+
+echo "[install] build requirements (torch, ninja, setuptools<81)"
+pipi -r requirements/build.txt
+
+if "$PY" -c "import mmcv, mmcv.ops; assert mmcv.__version__ == '2.1.0'" 2>/dev/null; then
+    echo "[install] mmcv 2.1.0 with ops: present"
+else
+    echo "[install] mmcv 2.1.0: compiling with ops (about 20 minutes on 2 cores, once)"
+    MAX_JOBS=${MAX_JOBS:-$(nproc)} pipi --no-build-isolation -r requirements/mmcv.txt
+fi
+
+echo "[install] runtime requirements (mmengine, mmdet 3.3.0, ...)"
+pipi -r requirements/runtime.txt
+if [ "${1:-}" = "--tests" ]; then
+    echo "[install] test requirements"
+    pipi -r requirements/tests.txt
+fi
+
+here=$(pwd -P)
+installed=$(cd / && "$PY" -c "import mmpose6d, os; print(os.path.dirname(os.path.dirname(os.path.realpath(mmpose6d.__file__))))" 2>/dev/null || true)
+if [ "$installed" != "$here" ]; then
+    echo "[install] mmpose6d (editable) from $here"
+    pipi --no-deps --no-build-isolation -e .
+fi
+"$PY" -c "import mmcv.ops, mmdet, mmpose6d; print('[install] ok: mmcv', mmcv.__version__, '| mmdet', mmdet.__version__, '| mmpose6d', mmpose6d.__version__)"

@@ -60,8 +60,8 @@ def _float_array(path, key, value):
     try:
         return np.array(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f'{path}: "{key}" must be a list of equally long lists of numbers, '
-                         'one per face') from None
+        raise ValueError(f'{path}: "{key}" must be nested lists of numbers with the same '
+                         'shape for every face') from None
 
 
 def read_faces_json(path):

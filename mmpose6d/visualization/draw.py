@@ -13,9 +13,11 @@ _SHIFT = 4
 _LIMIT = 1 << 20
 
 
-def _fixed_point(points):
+def _polylines(points):
+    """(N,K,2) pixel points as the C-contiguous int32 fixed-point array cv2 expects (it
+    rejects the strided layout that fancy indexing can return)."""
     clipped = np.clip(points, -_LIMIT, _LIMIT)
-    return np.round(clipped * (1 << _SHIFT)).astype(np.int32)
+    return np.round(clipped * (1 << _SHIFT)).astype(np.int32, order='C')
 
 
 def draw_points(img, points, color=(0, 255, 0), radius=2):
@@ -27,7 +29,7 @@ def draw_points(img, points, color=(0, 255, 0), radius=2):
     pts = pts[np.isfinite(pts).all(1)]
     if len(pts):
         # a zero-length thick line is a disc; one polylines call draws them all
-        dots = _fixed_point(np.repeat(pts[:, None], 2, axis=1))
+        dots = _polylines(np.repeat(pts[:, None], 2, axis=1))
         cv2.polylines(img, dots, False, color, max(1, round(2 * radius)), cv2.LINE_AA, _SHIFT)
     return img
 
@@ -54,6 +56,6 @@ def draw_pose_axes(img, poses, intrinsics, reference3d, length=None, thickness=2
     ends = np.vstack([np.zeros(3), length * np.eye(3)])
     pix = project_points(ends, poses[valid], intrinsics)  # (N,4,2): origin, x, y, z ends
     for axis in (2, 1, 0):  # x drawn last, on top
-        segments = _fixed_point(pix[:, [0, axis + 1]])
+        segments = _polylines(pix[:, [0, axis + 1]])
         cv2.polylines(img, segments, False, AXIS_COLORS[axis], thickness, cv2.LINE_AA, _SHIFT)
     return img

@@ -1,8 +1,7 @@
 # The original img2pose recipe: SGD (lr 1e-3, momentum 0.9, weight decay 5e-4), gradient
 # clipping at norm 10, LR x0.1 when the validation score stops improving (down to 1e-5),
-# validation every epoch and early stopping. `val_monitor` names the validation metric the
-# plateau and early-stop rules watch (a top-level config may override it).
-val_monitor = 'wider_face/hard'
+# validation every epoch and early stopping, both watching the WIDER FACE hard-set AP.
+val_monitor = 'widerface/hard'
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=1)
 val_cfg = dict(type='ValLoop')

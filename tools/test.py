@@ -6,6 +6,8 @@ import os.path as osp
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.runner import Runner
 
+from mmpose6d.utils.dist import setup_cpu_distributed
+
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Test (and evaluate) an mmpose6d detector')
@@ -30,6 +32,7 @@ def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
+    setup_cpu_distributed(cfg)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:

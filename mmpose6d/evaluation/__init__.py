@@ -1,4 +1,4 @@
-"""Evaluation: the WIDER FACE protocol and face pose errors.
+"""Evaluation: the WIDER FACE protocol, face pose errors and head-pose benchmarks.
 
 ``functional`` is the numpy core, usable without torch / mmengine (e.g. by
 ``tools/analysis_tools/eval_wider.py``). ``metrics`` wraps it as an mmengine metric and is
@@ -12,5 +12,5 @@ from .functional import evaluate_wider, load_wider_gt, read_pred_dir, write_pred
 __all__ = ['evaluate_wider', 'load_wider_gt', 'read_pred_dir', 'write_pred_dir']
 
 if find_spec('mmdet') is not None:
-    from .metrics import FacePoseMetric, WiderFaceMetric  # noqa: F401
-    __all__ += ['FacePoseMetric', 'WiderFaceMetric']
+    from .metrics import FacePoseMetric, HeadPoseMetric, WiderFaceMetric  # noqa: F401
+    __all__ += ['FacePoseMetric', 'HeadPoseMetric', 'WiderFaceMetric']

@@ -1,5 +1,6 @@
 """mmengine metrics of mmpose6d."""
 from .face_pose_metric import FacePoseMetric
+from .head_pose_metric import HeadPoseMetric
 from .wider_face_metric import WiderFaceMetric
 
-__all__ = ['FacePoseMetric', 'WiderFaceMetric']
+__all__ = ['FacePoseMetric', 'HeadPoseMetric', 'WiderFaceMetric']

@@ -1,0 +1,51 @@
+# img2pose ResNet-18 FPN on WIDER FACE (img2pose annotations), the original recipe.
+from importlib.util import find_spec
+
+_base_ = [
+    '../_base_/models/img2pose_r18_fpn.py', '../_base_/datasets/wider_img2pose.py',
+    '../_base_/schedules/img2pose_plateau.py', '../_base_/default_runtime.py'
+]
+
+data_root = 'data/wider_face/'
+
+model = dict(
+    # ImageNet-pretrained ResNet-18 through torchvision:// when torchvision is installed
+    # (a CUDA set-up); without it the backbone starts from scratch.
+    backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet18')
+                  if find_spec('torchvision') else None),
+    roi_head=dict(
+        bbox_head=dict(
+            # written by tools/dataset_converters/img2pose_to_lmdb.py --train (beside the
+            # LMDB) or compute_pose_stats.py, from the training faces' local PnP poses
+            pose_mean=data_root + 'pose_mean.npy',
+            pose_stddev=data_root + 'pose_stddev.npy')))
+
+# 2 images per GPU (batch_size in the dataset base); multi-scale training (short side
+# 640..800, long side <= 1400), random crop and flip are in the dataset base's pipeline.
+# SGD lr 1e-3 / momentum 0.9 / weight decay 5e-4, gradient clipping at 10, LR x0.1 on a
+# plateau of the validation WIDER hard AP (min lr 1e-5) and early stopping are in the
+# schedule base; validation runs every epoch.
+val_evaluator = dict(type='WiderFaceMetric', gt_dir=data_root + 'ground_truth/')
+test_evaluator = val_evaluator
+
+# --tta: short side 200..1700 (long side free), each with and without flip, merged by box
+# voting at IoU 0.6 (poses un-flipped and averaged per voted face).
+tta_scales = [200, 300, 500, 800, 1100, 1400, 1700]
+tta_flips = [False, True]
+tta_model = dict(type='Img2PoseTTAModel', tta_cfg=dict(iou_thr=0.6, max_per_img=1000))
+tta_pipeline = [
+    dict(type='LoadPoseImage'),
+    dict(
+        type='TestTimeAug',
+        transforms=[
+            [dict(type='PoseResize', scale=(100000, s), keep_ratio=True) for s in tta_scales],
+            [dict(type='RandomPoseFlip', prob=1.0 if flip else 0.0) for flip in tta_flips],
+            [dict(type='LoadPoseAnnotations', with_bbox=True, with_landmarks=True)],
+            [
+                dict(
+                    type='PackPoseDetInputs',
+                    meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                               'scale_factor', 'flip', 'flip_direction', 'pad_shape'))
+            ],
+        ])
+]

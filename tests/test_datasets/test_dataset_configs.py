@@ -1,0 +1,110 @@
+"""The dataset base configs: they build, and their pipelines run on synthetic data."""
+import copy
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose
+
+from mmpose6d.datasets.lmdb_store import convert_to_lmdb
+from mmpose6d.registry import DATASETS
+
+CONFIGS = Path(__file__).resolve().parents[2] / 'configs' / '_base_' / 'datasets'
+
+
+def with_references(pipeline, synth):
+    """The pipeline with the synthetic references in place of the repository's."""
+    pipeline = copy.deepcopy(pipeline)
+    for step in pipeline:
+        if 'reference68' in step:
+            step['reference68'] = synth.path68
+        if 'reference5' in step:
+            step['reference5'] = synth.path5
+    return pipeline
+
+
+def test_scales():
+    wider = Config.fromfile(CONFIGS / 'wider_img2pose.py')
+    assert wider.train_scales == [(1400, s) for s in (640, 672, 704, 736, 768, 800)]
+    rendered = Config.fromfile(CONFIGS / 'rendered_faces.py')
+    assert rendered.train_scales == [(640, s) for s in (320, 352, 384, 416)]
+    lmdb = Config.fromfile(CONFIGS / 'wider_img2pose_lmdb.py')
+    assert lmdb.train_dataloader.dataset.type == 'Img2PoseLMDBDataset'
+    assert lmdb.test_dataloader.dataset.ann_file == 'lmdb/WIDER_val.lmdb'
+    assert lmdb.train_dataloader.dataset.pipeline == wider.train_pipeline
+
+
+@pytest.mark.parametrize('name', ['wider_img2pose.py', 'rendered_faces.py',
+                                  'wider_img2pose_lmdb.py'])
+def test_config_pipelines_run(name, synth, tmp_path):
+    cfg = Config.fromfile(CONFIGS / name)
+    entries = []
+    for i in range(3):
+        img, ann = synth.scene(seed=i)
+        entries.append(dict(name=f's{i}', image=img, ann=ann))
+    list_file = synth.write(entries)
+    train = dict(cfg.train_dataloader.dataset, data_root='', ann_file=str(list_file),
+                 data_prefix=dict(img=str(synth.root / 'images')),
+                 pipeline=with_references(cfg.train_pipeline, synth))
+    test = dict(cfg.test_dataloader.dataset, data_root='', ann_file=str(list_file),
+                data_prefix=dict(img=str(synth.root / 'images')),
+                pipeline=with_references(cfg.test_pipeline, synth))
+    if 'lmdb' in name:
+        convert_to_lmdb(list_file, synth.root / 'images', tmp_path / 'x.lmdb', progress=False)
+        train['ann_file'] = test['ann_file'] = str(tmp_path / 'x.lmdb')
+    np.random.seed(0)
+    train_set, test_set = DATASETS.build(train), DATASETS.build(test)
+    short_sides = {s for _, s in cfg.train_scales}
+    long_side = cfg.train_scales[0][0]
+    for i in range(3):
+        sample = train_set[i]
+        gt = sample['data_samples'].gt_instances
+        h, w = sample['data_samples'].img_shape
+        assert max(h, w) <= long_side
+        assert min(h, w) in short_sides or max(h, w) == long_side
+        assert sample['inputs'].shape == (3, h, w)
+        assert 1 <= len(gt) <= 2 and gt.poses.dtype == torch.float32
+        assert torch.isfinite(gt.poses).all()
+        boxes = gt.bboxes.tensor
+        assert (boxes[:, 2:] > boxes[:, :2]).all()
+        assert (boxes[:, 2:] <= torch.tensor([w, h])).all()
+    sample = test_set[0]
+    meta = sample['data_samples'].metainfo
+    assert meta['ori_shape'] == (360, 480) and min(meta['img_shape']) == cfg.test_scale[1]
+    gt = sample['data_samples'].gt_instances
+    assert len(gt) == 3 and gt.num_landmarks.tolist() == [68, 5, 0]
+    assert torch.isnan(gt.poses[2]).all() and torch.isfinite(gt.poses[:2]).all()
+    # the test labels are in the original frame: equal to labels of the unresized image
+    direct = Compose(with_references(cfg.train_pipeline[:2] + cfg.train_pipeline[6:7], synth))
+    np.testing.assert_allclose(gt.poses[:2].numpy(),
+                               direct(test_set.get_data_info(0))['gt_poses'])
+
+
+def test_benchmark_pipeline_tool(synth, tmp_path, capsys):
+    entries = [dict(name=f's{i}', image=synth.scene(seed=i)[0], ann=synth.scene(seed=i)[1])
+               for i in range(2)]
+    list_file = synth.write(entries)
+    convert_to_lmdb(list_file, synth.root / 'images', tmp_path / 'b.lmdb', progress=False)
+    base = Config.fromfile(CONFIGS / 'rendered_faces.py')
+    config = tmp_path / 'bench_cfg.py'
+    dataset = dict(data_root='', ann_file=str(list_file),
+                   data_prefix=dict(img=str(synth.root / 'images')),
+                   pipeline=with_references(base.train_pipeline, synth))
+    config.write_text(f'_base_ = [{str(CONFIGS / "rendered_faces.py")!r}]\n'
+                      f'train_dataloader = dict(dataset={dataset!r})\n')
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_pipeline', CONFIGS.parents[2] / 'tools/analysis_tools/benchmark_pipeline.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    threads = torch.get_num_threads()
+    try:
+        tool.main([str(config), '--lmdb', str(tmp_path / 'b.lmdb'), '--num-images', '3',
+                   '--workers', '0'])
+    finally:
+        torch.set_num_threads(threads)  # the tool runs single-threaded, as a worker
+    table = capsys.readouterr().out
+    assert 'json   1 process' in table and 'lmdb   1 process' in table
+    assert 'PoseLabelsFromLandmarks' in table

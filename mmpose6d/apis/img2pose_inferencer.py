@@ -1,0 +1,270 @@
+"""Face detection with 6DoF poses on images, folders and arrays: mmdet's inferencer for
+img2pose, with Euler angles, projected landmarks and aligned face crops."""
+import os.path as osp
+import warnings
+
+import mmcv
+import mmengine
+import numpy as np
+from mmdet.apis import DetInferencer
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
+from rich.progress import track
+
+from ..geometry import image_intrinsics, project_points, rotvec_to_euler
+from ..utils.face_alignment import align_faces
+
+#: test-pipeline steps that read annotations; inference has none, so they are dropped
+_ANNOTATION_STEPS = ('LoadAnnotations', 'LoadPoseAnnotations', 'PoseLabelsFromLandmarks',
+                     'BoxesFromPoses')
+_LOADERS = ('LoadImageFromFile', 'LoadPoseImage')
+
+
+def _type_name(step):
+    """The bare class name of a pipeline step's type (``'mmdet.Resize'`` -> ``'Resize'``)."""
+    kind = step['type']
+    return getattr(kind, '__name__', str(kind)).split('.')[-1]
+
+
+class Img2PoseInferencer(DetInferencer):
+    """Detect faces and their 6DoF poses with an img2pose model.
+
+    Args:
+        model: a config file, ``Config`` or dict (None: the config saved in ``weights``).
+        weights: the checkpoint (None: a randomly initialised model, with a warning).
+        device: e.g. ``'cpu'`` or ``'cuda:0'`` (None: CUDA when available).
+        show_progress: show a progress bar over the batches.
+
+    Calling it returns ``dict(predictions=[...], visualization=[...] or [], crops=[...])``
+    with one prediction dict per input image (see :meth:`pred2dict`), the drawn RGB images
+    with ``return_vis`` and (N,112,112,3) BGR face crops per image with ``return_crops``.
+    Example::
+
+        inferencer = Img2PoseInferencer('configs/img2pose/r18_fpn_wider.py', 'model.pth')
+        result = inferencer('photos/', batch_size=4, out_dir='out', no_save_pred=False,
+                            return_crops=True, pred_score_thr=0.5)
+    """
+
+    preprocess_kwargs: set = set()
+    forward_kwargs: set = set()
+    visualize_kwargs: set = {'return_vis', 'show', 'wait_time', 'draw_pred', 'no_save_vis'}
+    postprocess_kwargs: set = {
+        'print_result', 'return_datasamples', 'no_save_pred', 'return_points5', 'return_crops',
+        'crop_out_dir', 'crop_size'
+    }
+
+    def __init__(self, model=None, weights=None, device=None, palette='none',
+                 show_progress=True):
+        self.num_array_inputs = 0
+        super().__init__(model=model, weights=weights, device=device, scope='mmpose6d',
+                         palette=palette, show_progress=show_progress)
+
+    def _load_weights_to_model(self, model, checkpoint, cfg):
+        """Weights and class names from the checkpoint; one 'face' class by default."""
+        if checkpoint is None:
+            warnings.warn('no weights given: the predictions come from a randomly '
+                          'initialised model')
+            meta = {}
+        else:
+            _load_checkpoint_to_model(model, checkpoint)
+            meta = checkpoint.get('meta', {}).get('dataset_meta', {})
+        model.dataset_meta = {k.lower(): v for k, v in meta.items()} or {'classes': ('face', )}
+        if self.palette != 'none':
+            model.dataset_meta['palette'] = self.palette
+        model.dataset_meta.setdefault('palette', [(66, 165, 245)])
+
+    def _init_pipeline(self, cfg):
+        """The config's test pipeline reading inputs with mmdet's ``InferencerLoader`` (paths
+        or arrays), without the annotation steps."""
+        if 'test_dataloader' in cfg:
+            steps = cfg.test_dataloader.dataset.pipeline
+        elif 'test_pipeline' in cfg:
+            steps = cfg.test_pipeline
+        else:
+            raise ValueError('the config has neither test_dataloader.dataset.pipeline nor '
+                             'test_pipeline: the inferencer needs the test pipeline')
+        steps = [dict(s) for s in steps if _type_name(s) not in _ANNOTATION_STEPS]
+        loaders = [i for i, s in enumerate(steps) if _type_name(s) in _LOADERS]
+        if not loaders:
+            raise ValueError(f'the test pipeline has no image loader ({" or ".join(_LOADERS)})')
+        steps[loaders[0]]['type'] = 'mmdet.InferencerLoader'
+        if 'meta_keys' in steps[-1]:
+            steps[-1]['meta_keys'] = tuple(k for k in steps[-1]['meta_keys'] if k != 'img_id')
+        return Compose(steps)
+
+    def _init_visualizer(self, cfg):
+        """An :class:`Img2PoseLocalVisualizer` (also for configs naming mmdet's plain one)
+        drawing the model's own 68-point reference."""
+        vis_cfg = dict(cfg.get('visualizer') or {})
+        if vis_cfg.get('type') in (None, 'DetLocalVisualizer', 'mmdet.DetLocalVisualizer'):
+            vis_cfg['type'] = 'Img2PoseLocalVisualizer'
+        cfg.visualizer = vis_cfg
+        visualizer = super()._init_visualizer(cfg)
+        visualizer.set_reference(self._bbox_head.reference68)
+        return visualizer
+
+    def _init_collate(self, cfg):
+        """mmengine's ``pseudo_collate`` (the model's data preprocessor batches); mmpose6d
+        has no function registry for a config's ``collate_fn`` to name."""
+        return pseudo_collate
+
+    @property
+    def _bbox_head(self):
+        return self.model.roi_head.bbox_head
+
+    def _inputs_to_list(self, inputs):
+        """A list of inputs; a folder's images in sorted order."""
+        items = super()._inputs_to_list(inputs)
+        return sorted(items) if isinstance(inputs, str) else items
+
+    def _names(self, inputs):
+        """Output file stems: a path's file name without extension, an array's running
+        8-digit number (as mmdet's inferencer numbers them)."""
+        names = []
+        for item in inputs:
+            if isinstance(item, str):
+                names.append(osp.splitext(osp.basename(item))[0])
+            else:
+                names.append(f'{self.num_array_inputs:08d}')
+                self.num_array_inputs += 1
+        return names
+
+    def __call__(self,
+                 inputs,
+                 batch_size=1,
+                 return_vis=False,
+                 show=False,
+                 wait_time=0,
+                 no_save_vis=False,
+                 draw_pred=True,
+                 pred_score_thr=0.3,
+                 return_datasamples=False,
+                 print_result=False,
+                 no_save_pred=True,
+                 out_dir='',
+                 return_points5=False,
+                 return_crops=False,
+                 save_crops=False,
+                 crop_size=112):
+        """Run on ``inputs``: an image path, a folder, a BGR array, or a list of these.
+
+        Faces scoring at most ``pred_score_thr`` are dropped from everything returned and
+        written. With ``out_dir``: drawn images go to ``out_dir/vis/`` (unless
+        ``no_save_vis``), JSON predictions to ``out_dir/preds/<name>.json`` (unless
+        ``no_save_pred``, True by default as in mmdet) and, with ``save_crops``, aligned
+        face crops to ``out_dir/crops/<name>_<face>.png``. ``return_points5`` adds the 5
+        projected points to each prediction.
+        """
+        if save_crops and not out_dir:
+            raise ValueError('save_crops=True needs an out_dir to write the crops to')
+        inputs = self._inputs_to_list(inputs)
+        names = self._names(inputs)
+        need_images = bool(return_vis or show or return_crops or save_crops or
+                           (out_dir and not no_save_vis))
+        results = dict(predictions=[], visualization=[], crops=[])
+        batches = self.preprocess(inputs, batch_size=batch_size)
+        done = 0
+        for ori_inputs, data in (track(batches, description='Inference')
+                                 if self.show_progress else batches):
+            batch_names = names[done:done + len(ori_inputs)]
+            done += len(ori_inputs)
+            preds = [self._filter(p, pred_score_thr) for p in self.forward(data)]
+            images = [self._read_bgr(x) for x in ori_inputs] if need_images else None
+            vis = self.visualize(images, preds, batch_names, return_vis=return_vis,
+                                 show=show, wait_time=wait_time, draw_pred=draw_pred,
+                                 no_save_vis=no_save_vis, img_out_dir=out_dir)
+            out = self.postprocess(preds, vis, images, batch_names,
+                                   return_datasamples=return_datasamples,
+                                   print_result=print_result, no_save_pred=no_save_pred,
+                                   pred_out_dir=out_dir, return_points5=return_points5,
+                                   return_crops=return_crops,
+                                   crop_out_dir=out_dir if save_crops else '',
+                                   crop_size=crop_size)
+            results['predictions'].extend(out['predictions'])
+            results['visualization'].extend(out['visualization'] or [])
+            results['crops'].extend(out['crops'] or [])
+        return results
+
+    @staticmethod
+    def _filter(pred, score_thr):
+        pred.pred_instances = pred.pred_instances[pred.pred_instances.scores > score_thr]
+        return pred
+
+    @staticmethod
+    def _read_bgr(item):
+        """The original BGR image of an input (path or array)."""
+        if isinstance(item, np.ndarray):
+            return item
+        img = mmcv.imfrombytes(mmengine.fileio.get(item))
+        if img is None:
+            raise ValueError(f'{item}: cannot decode the image')
+        return img
+
+    def visualize(self, images, preds, names, return_vis=False, show=False, wait_time=0,
+                  draw_pred=True, no_save_vis=False, img_out_dir=''):
+        """Draw the (already score-filtered) predictions; RGB images with ``return_vis``."""
+        out_dir = '' if no_save_vis else img_out_dir
+        if not (show or out_dir or return_vis):
+            return None
+        drawn = []
+        for img, pred, name in zip(images, preds, names):
+            suffix = osp.splitext(pred.img_path)[1] if pred.get('img_path') else '.jpg'
+            out_file = osp.join(out_dir, 'vis', name + suffix) if out_dir else None
+            self.visualizer.add_datasample(name, img[..., ::-1], pred, show=show,
+                                           wait_time=wait_time, draw_gt=False,
+                                           draw_pred=draw_pred, pred_score_thr=-np.inf,
+                                           out_file=out_file)
+            drawn.append(self.visualizer.get_image())
+        return drawn if return_vis else None
+
+    def postprocess(self, preds, visualization=None, images=None, names=(),
+                    return_datasamples=False, print_result=False, no_save_pred=True,
+                    pred_out_dir='', return_points5=False, return_crops=False,
+                    crop_out_dir='', crop_size=112):
+        """Prediction dicts (or the data samples), JSON files under ``pred_out_dir/preds``,
+        and aligned face crops (returned, and written under ``crop_out_dir/crops``)."""
+        pred_out_dir = '' if no_save_pred else pred_out_dir
+        faces = [self.face_outputs(p) for p in preds]
+        dicts = [self.pred2dict(f, return_points5) for f in faces]
+        if pred_out_dir:
+            for name, d in zip(names, dicts):
+                mmengine.dump(d, osp.join(pred_out_dir, 'preds', f'{name}.json'))
+        crops = None
+        if return_crops or crop_out_dir:
+            crops = [align_faces(img, f['landmarks5'], crop_size)
+                     for img, f in zip(images, faces)]
+        if crop_out_dir:
+            for name, image_crops in zip(names, crops):
+                for i, crop in enumerate(image_crops):
+                    mmcv.imwrite(crop, osp.join(crop_out_dir, 'crops', f'{name}_{i}.png'))
+        result = dict(predictions=preds if return_datasamples else dicts,
+                      visualization=visualization, crops=crops if return_crops else None)
+        if print_result:
+            print(result['predictions'])
+        return result
+
+    def face_outputs(self, pred):
+        """Numpy outputs of one image's faces: boxes, scores, labels, global poses (N,6),
+        Euler angles (N,3) pitch/yaw/roll in degrees, and the 68 and 5 reference points
+        projected with each pose into the original image (N,68,2), (N,5,2)."""
+        inst = pred.pred_instances.cpu().numpy()
+        height, width = pred.ori_shape
+        poses = inst.poses.astype(np.float64)
+        k_img = image_intrinsics(width, height)
+        head = self._bbox_head
+        return dict(
+            ori_shape=(int(height), int(width)),
+            bboxes=inst.bboxes, scores=inst.scores, labels=inst.labels, poses=poses,
+            euler=rotvec_to_euler(poses[:, :3]),
+            landmarks=project_points(head.reference68.cpu().double().numpy(), poses, k_img),
+            landmarks5=project_points(head.reference5.cpu().double().numpy(), poses, k_img))
+
+    @staticmethod
+    def pred2dict(faces, return_points5=False):
+        """JSON-ready prediction of one image (lists): ``ori_shape`` [h, w], ``bboxes``
+        (N,4), ``scores``, ``labels``, ``poses`` (N,6) ``[rx, ry, rz, tx, ty, tz]`` in the
+        camera ``image_intrinsics(w, h)``, ``euler`` (N,3) pitch/yaw/roll in degrees,
+        ``landmarks`` (N,68,2) and, with ``return_points5``, ``landmarks5`` (N,5,2)."""
+        keys = ['ori_shape', 'bboxes', 'scores', 'labels', 'poses', 'euler', 'landmarks']
+        keys += ['landmarks5'] if return_points5 else []
+        return {k: np.asarray(faces[k]).tolist() for k in keys}

@@ -1,0 +1,70 @@
+"""demo/image_demo.py and demo/video_demo.py run as scripts on a random img2pose model."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / 'tests' / 'test_apis'))
+from img2pose_checkpoint import write_random_img2pose  # noqa: E402
+
+
+@pytest.fixture(scope='module')
+def model(tmp_path_factory):
+    return tuple(map(str, write_random_img2pose(tmp_path_factory.mktemp('model'))))
+
+
+def _run(script, *args):
+    result = subprocess.run([sys.executable, str(REPO / 'demo' / script), *map(str, args)],
+                            capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_image_demo(model, tmp_path):
+    rng = np.random.default_rng(1)
+    images = tmp_path / 'images'
+    images.mkdir()
+    for name, shape in (('x.jpg', (120, 160, 3)), ('y.png', (140, 100, 3))):
+        cv2.imwrite(str(images / name), rng.integers(0, 256, shape, dtype=np.uint8))
+    out = tmp_path / 'out'
+    stdout = _run('image_demo.py', images, model[0], '--weights', model[1], '--out-dir', out,
+                  '--batch-size', 2, '--pred-score-thr', 0, '--device', 'cpu', '--crops',
+                  '--mesh')
+    assert '10 faces in 2 images' in stdout
+    for name, shape in (('x.jpg', (120, 160, 3)), ('y.png', (140, 100, 3))):
+        stem = name.split('.')[0]
+        assert cv2.imread(str(out / 'vis' / name)).shape == shape
+        pred = json.loads((out / 'preds' / f'{stem}.json').read_text())
+        assert np.shape(pred['landmarks']) == (5, 68, 2)
+        assert np.shape(pred['landmarks5']) == (5, 5, 2)
+        assert len(list((out / 'crops').glob(f'{stem}_*.png'))) == 5
+
+
+def test_video_demo(model, tmp_path):
+    video = tmp_path / 'in.mp4'
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'mp4v'), 5, (96, 64))
+    rng = np.random.default_rng(2)
+    for _ in range(3):
+        writer.write(rng.integers(0, 256, (64, 96, 3), dtype=np.uint8))
+    writer.release()
+    out = tmp_path / 'out' / 'drawn.mp4'
+    stdout = _run('video_demo.py', video, model[0], '--weights', model[1], '--out', out,
+                  '--device', 'cpu', '--pred-score-thr', 0)
+    assert '3 frames' in stdout
+    capture = cv2.VideoCapture(str(out))
+    assert capture.get(cv2.CAP_PROP_FRAME_COUNT) == 3
+    size = capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)
+    assert size == (96, 64)
+    capture.release()
+
+
+def test_video_demo_bad_input(model, tmp_path):
+    result = subprocess.run([sys.executable, str(REPO / 'demo' / 'video_demo.py'),
+                             str(tmp_path / 'missing.mp4'), model[0], '--weights', model[1],
+                             '--out', str(tmp_path / 'o.mp4')], capture_output=True, text=True)
+    assert result.returncode != 0 and 'missing.mp4: cannot open' in result.stderr

@@ -1,0 +1,44 @@
+"""Every shipped config parses, builds its model and its pipelines."""
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+from mmengine.dataset import Compose
+from mmengine.registry import init_default_scope
+
+import mmpose6d.datasets  # noqa: F401
+import mmpose6d.models  # noqa: F401
+from mmpose6d.registry import MODELS
+
+CONFIGS = sorted((Path(__file__).resolve().parents[1] / 'configs' / 'img2pose').glob('*.py'))
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=[p.stem for p in CONFIGS])
+def test_config_builds(path, golden, tmp_path):
+    init_default_scope('mmpose6d')
+    cfg = Config.fromfile(path)
+    head = cfg.model.roi_head.bbox_head
+    head.pose_mean, head.pose_stddev = [0, 0, 0, 0, 0, 5.0], [0.3, 0.5, 0.3, 0.5, 0.2, 0.3]
+    head.reference68, head.reference5 = golden['ref68'].tolist(), golden['ref5'].tolist()
+    model = MODELS.build(cfg.model)
+    assert type(model).__name__ == 'Img2Pose'
+    assert model.roi_head.bbox_head.pose_branch[-1].out_features == 6
+    for pipeline in (cfg.train_dataloader.dataset.pipeline, cfg.test_dataloader.dataset.pipeline,
+                     cfg.tta_pipeline):
+        assert len(Compose(pipeline).transforms) == len(pipeline)
+    assert cfg.optim_wrapper.clip_grad.max_norm == 10
+    assert cfg.tta_model.type == 'Img2PoseTTAModel'
+
+
+def test_wider_recipe_values():
+    cfg = Config.fromfile(CONFIGS[0].parent / 'r18_fpn_wider.py')
+    assert cfg.optim_wrapper.optimizer == dict(type='SGD', lr=1e-3, momentum=0.9,
+                                               weight_decay=5e-4)
+    assert cfg.train_dataloader.batch_size == 2
+    assert cfg.param_scheduler[0].type == 'ReduceOnPlateauLR'
+    assert cfg.param_scheduler[0].factor == 0.1 and cfg.param_scheduler[0].min_value == 1e-5
+    assert cfg.custom_hooks[0].type == 'EarlyStoppingHook'
+    assert cfg.train_cfg.val_interval == 1
+    scales = cfg.train_dataloader.dataset.pipeline[5].scales
+    assert [s for _, s in scales] == list(range(640, 801, 32)) and {w for w, _ in scales} == {1400}
+    assert cfg.tta_scales == [200, 300, 500, 800, 1100, 1400, 1700]

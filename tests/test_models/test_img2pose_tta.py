@@ -1,0 +1,57 @@
+"""Img2PoseTTAModel: flipped detections mirrored back, boxes voted, poses averaged."""
+import numpy as np
+import pytest
+import torch
+from mmdet.structures import DetDataSample
+from mmengine.structures import InstanceData
+
+from mmpose6d import geometry as g
+from mmpose6d.models import Img2PoseTTAModel
+from mmpose6d.models.test_time_augs import merge_poses
+
+WIDTH, HEIGHT = 640, 480
+
+
+def _sample(boxes, scores, poses, flip):
+    sample = DetDataSample(metainfo=dict(ori_shape=(HEIGHT, WIDTH), flip=flip))
+    sample.pred_instances = InstanceData(
+        bboxes=torch.tensor(boxes, dtype=torch.float32),
+        scores=torch.tensor(scores, dtype=torch.float32),
+        labels=torch.zeros(len(scores), dtype=torch.long),
+        poses=torch.tensor(poses, dtype=torch.float32))
+    return sample
+
+
+def test_merge_poses_is_the_weighted_chordal_mean():
+    poses = torch.tensor([[0.0, 0.2, 0.0, 1.0, 2.0, 10.0], [0.0, 0.4, 0.0, 3.0, 2.0, 12.0],
+                          [0.1, 0.0, 0.0, 0.0, 0.0, 5.0]], dtype=torch.float64)
+    merged = merge_poses(poses, [(np.array([0, 1]), np.array([1.0, 1.0])),
+                                 (np.array([2]), np.array([0.5]))])
+    # equal weights of two rotations about one axis: the mean angle
+    np.testing.assert_allclose(merged[0].numpy(), [0, 0.3, 0, 2.0, 2.0, 11.0], atol=1e-9)
+    np.testing.assert_allclose(merged[1].numpy(), poses[2].numpy(), atol=1e-12)
+    assert merge_poses(poses, []).shape == (0, 6)
+
+
+class _Detector(torch.nn.Module):
+    """merge_preds only needs a module with test_step."""
+
+    def test_step(self, data):
+        return data
+
+
+def test_flip_is_undone_before_voting():
+    tta = Img2PoseTTAModel(module=_Detector(), tta_cfg=dict(iou_thr=0.6))
+    pose = np.array([0.1, 0.3, -0.2, 1.5, -0.5, 20.0])
+    box = np.array([100.0, 120.0, 180.0, 220.0])
+    plain = _sample([box], [0.9], [pose], flip=False)
+    flipped = _sample(g.flip_boxes(box[None], WIDTH), [0.8], g.flip_poses(pose[None]),
+                      flip=True)
+    far = _sample([[400.0, 50.0, 450.0, 110.0]], [0.7], [[0, 0, 0, 0, 0, 30.0]], flip=False)
+    merged = tta.merge_preds([[plain, flipped, far]])[0].pred_instances
+    assert len(merged) == 2
+    np.testing.assert_allclose(merged.bboxes[0].numpy(), box, atol=1e-4)
+    np.testing.assert_allclose(merged.poses[0].numpy(), pose, atol=1e-5)
+    # voted score: sum of score * weight, weights (score / max) * IoU = 1 and 8/9
+    assert merged.scores[0].item() == pytest.approx(0.9 + 0.8 * 0.8 / 0.9, rel=1e-5)
+    assert merged.scores[1].item() == pytest.approx(0.7)

@@ -1,0 +1,184 @@
+"""img2pose as one traceable module for a fixed image size, and its ONNX export.
+
+:class:`Img2PoseExportModel` reuses the model's modules and weights (backbone, neck, RPN and
+RoI head convs / FCs, data preprocessor constants) and re-writes only what does not trace:
+mmdet's post-processing (Python branches on data, ``len()``, in-place clamps) and mmcv's
+NMS / RoIAlign (see :mod:`.ops`). Every step follows mmdet / :class:`PoseBBoxHead`:
+
+1. uint8 BGR image (H, W, 3) -> float, BGR->RGB, ``(x - mean) / std``, zero-pad to the
+   preprocessor's ``pad_size_divisor`` (what ``DetDataPreprocessor`` does);
+2. backbone + FPN;
+3. RPN: per level the ``nms_pre`` best sigmoid scores, deltas decoded on the anchors and
+   clipped to the image, boxes of width/height <= ``min_bbox_size`` dropped, NMS per level
+   (mmcv's ``batched_nms`` level offsets), the first ``max_per_img`` proposals;
+4. RoIAlign of each proposal on its FPN level (``finest_scale`` rule). Proposals are grouped
+   by level rather than scattered back: the order is irrelevant past the final NMS;
+5. RoI head: softmax face score, ``score > score_thr``, de-normalised local pose -> global
+   pose -> box from pose, NMS, the first ``max_per_img`` faces.
+"""
+import math
+import warnings
+
+import torch
+from torch import nn
+
+from . import geometry
+from .ops import nms, roi_align
+
+OUTPUT_NAMES = ('boxes', 'scores', 'poses')
+
+
+class Img2PoseExportModel(nn.Module):
+    """An :class:`~mmpose6d.models.Img2Pose` for ``height`` x ``width`` uint8 BGR images.
+
+    ``forward(image)`` with ``image`` (H, W, 3) uint8 returns ``boxes`` (N,4) float32 (the
+    projected 68-point boxes, pixels), ``scores`` (N,) and ``poses`` (N,6) global
+    ``[rx, ry, rz, tx, ty, tz]`` in the camera of the H x W image (f = W + H).
+    """
+
+    def __init__(self, model, height, width):
+        super().__init__()
+        head = model.roi_head.bbox_head
+        if head.num_classes != 1:
+            raise ValueError(f'export supports one class (face), the model has '
+                             f'{head.num_classes}')
+        extractor = model.roi_head.bbox_roi_extractor
+        roi_cfg = extractor.roi_layers[0]
+        if roi_cfg.aligned or roi_cfg.pool_mode != 'avg' or roi_cfg.sampling_ratio <= 0:
+            raise ValueError('export needs RoIAlign(aligned=False, pool_mode="avg", '
+                             f'sampling_ratio > 0), the model has {roi_cfg}')
+        self.model = model.eval()
+        self.height, self.width = int(height), int(width)
+        pre = model.data_preprocessor
+        divisor = pre.pad_size_divisor
+        self.pad = (0, math.ceil(self.width / divisor) * divisor - self.width,
+                    0, math.ceil(self.height / divisor) * divisor - self.height)
+        self.pad_value = float(pre.pad_value)
+        self.bgr_to_rgb = bool(pre._channel_conversion)
+        self.register_buffer('mean', pre.mean.float() if pre._enable_normalize
+                             else torch.zeros(3, 1, 1))
+        self.register_buffer('std', pre.std.float() if pre._enable_normalize
+                             else torch.ones(3, 1, 1))
+        self.rpn_cfg = model.test_cfg.rpn
+        self.rcnn_cfg = model.test_cfg.rcnn
+        for cfg, name in ((self.rpn_cfg, 'rpn'), (self.rcnn_cfg, 'rcnn')):
+            if cfg.nms.get('type', 'nms') != 'nms':
+                raise ValueError(f'test_cfg.{name}.nms must be plain nms for export')
+        with torch.no_grad():  # the anchors of this size's feature maps: constants
+            feats = model.extract_feat(self.preprocess(
+                torch.zeros((self.height, self.width, 3), dtype=torch.uint8)))
+        priors = model.rpn_head.prior_generator.grid_priors([f.shape[-2:] for f in feats],
+                                                            device='cpu')
+        self.priors = [p.tensor if hasattr(p, 'tensor') else p for p in priors]
+        nms_pre = self.rpn_cfg.get('nms_pre', -1)
+        #: proposals kept per level before NMS (all, or the nms_pre best)
+        self.level_sizes = [nms_pre if 0 < nms_pre < len(p) else len(p) for p in self.priors]
+        self.roi_strides = extractor.featmap_strides
+        self.finest_scale = extractor.finest_scale
+
+    def preprocess(self, image):
+        """uint8 (H, W, 3) BGR -> the normalised, padded (1, 3, H', W') network input."""
+        x = image.permute(2, 0, 1)[None].float()
+        if self.bgr_to_rgb:
+            x = x[:, [2, 1, 0]]
+        x = (x - self.mean) / self.std
+        return nn.functional.pad(x, self.pad, value=self.pad_value)
+
+    def decode(self, anchors, deltas):
+        """mmdet's ``delta2bbox`` (means 0, stds 1, default ``wh_ratio_clip`` 16 / 1000, as
+        the RPN calls it) clipped to the image."""
+        max_ratio = abs(math.log(16 / 1000))
+        pxy = (anchors[:, :2] + anchors[:, 2:]) * 0.5
+        pwh = anchors[:, 2:] - anchors[:, :2]
+        gxy = pxy + pwh * deltas[:, :2]
+        gwh = pwh * deltas[:, 2:].clamp(min=-max_ratio, max=max_ratio).exp()
+        boxes = torch.cat([gxy - gwh * 0.5, gxy + gwh * 0.5], -1)
+        upper = boxes.new_tensor([self.width, self.height, self.width, self.height])
+        return torch.minimum(boxes.clamp(min=0), upper)
+
+    def proposals(self, feats):
+        """RPN proposals (P, 4) of one image, best first."""
+        cls_scores, bbox_preds = self.model.rpn_head(feats)
+        scores, deltas, anchors, levels = [], [], [], []
+        for level, (cls, reg, prior, size) in enumerate(
+                zip(cls_scores, bbox_preds, self.priors, self.level_sizes)):
+            score = cls[0].permute(1, 2, 0).reshape(-1).sigmoid()
+            delta = reg[0].permute(1, 2, 0).reshape(-1, 4)
+            if size < prior.shape[0]:
+                score, keep = score.topk(size)
+                delta, prior = delta[keep], prior[keep]
+            scores.append(score)
+            deltas.append(delta)
+            anchors.append(prior)
+            levels.append(torch.full((size, ), float(level)))
+        scores, levels = torch.cat(scores), torch.cat(levels)
+        boxes = self.decode(torch.cat(anchors), torch.cat(deltas))
+        min_size = self.rpn_cfg.get('min_bbox_size', -1)
+        if min_size >= 0:
+            wh = boxes[:, 2:] - boxes[:, :2]
+            valid = ((wh[:, 0] > min_size) & (wh[:, 1] > min_size)).nonzero()[:, 0]
+            boxes, scores, levels = boxes[valid], scores[valid], levels[valid]
+        offset_boxes = boxes + (levels * (boxes.max() + 1))[:, None]
+        keep = nms(offset_boxes, scores, self.rpn_cfg.nms.iou_threshold,
+                   self.rpn_cfg.max_per_img)
+        return boxes[keep]
+
+    def roi_features(self, feats, proposals):
+        """RoIAlign features of the proposals grouped by FPN level, and the proposals in the
+        same order."""
+        wh = proposals[:, 2:] - proposals[:, :2]
+        scale = torch.sqrt(wh[:, 0] * wh[:, 1])
+        levels = torch.floor(torch.log2(scale / self.finest_scale + 1e-6)).clamp(
+            0, len(self.roi_strides) - 1)
+        roi_feats, rois = [], []
+        size = self.model.roi_head.bbox_roi_extractor.roi_layers[0].output_size[0]
+        ratio = self.model.roi_head.bbox_roi_extractor.roi_layers[0].sampling_ratio
+        for level, stride in enumerate(self.roi_strides):
+            boxes = proposals[(levels == level).nonzero()[:, 0]]
+            roi_feats.append(roi_align(feats[level], boxes, size, 1.0 / stride, ratio))
+            rois.append(boxes)
+        return torch.cat(roi_feats), torch.cat(rois)
+
+    def forward(self, image):
+        feats = self.model.extract_feat(self.preprocess(image))
+        roi_feats, rois = self.roi_features(feats, self.proposals(feats))
+        head = self.model.roi_head.bbox_head
+        cls_score, pose_pred = head(roi_feats)
+        scores = cls_score.softmax(-1)[:, 0]
+        keep = (scores > self.rcnn_cfg.score_thr).nonzero()[:, 0]
+        scores, rois = scores[keep], rois[keep]
+        local = head.denormalize(pose_pred[keep])
+        poses = geometry.pose_bbox_to_full_image(local, self.width, self.height, rois)
+        boxes = geometry.pose_to_bbox(poses, self.width, self.height, head.reference68,
+                                      **head.bbox_factors)
+        keep = nms(boxes, scores, self.rcnn_cfg.nms.iou_threshold, self.rcnn_cfg.max_per_img)
+        return boxes[keep], scores[keep], poses[keep]
+
+
+def export_onnx(model, path, height, width, opset=17):
+    """Write ``model`` (an :class:`Img2Pose`) for ``height`` x ``width`` images to ``path``.
+
+    Input ``image``: (H, W, 3) uint8 BGR (``cv2.imread`` order, already resized to H x W).
+    Outputs ``boxes`` (N,4), ``scores`` (N,), ``poses`` (N,6). Uses the TorchScript-based
+    exporter (``dynamo=False``), which supports the custom symbolics of :mod:`.ops`.
+    """
+    if opset < 11:
+        raise ValueError(f'opset {opset}: RoiAlign and NonMaxSuppression need opset >= 11')
+    coder = model.rpn_head.bbox_coder
+    if list(coder.means) != [0.0] * 4 or list(coder.stds) != [1.0] * 4 or \
+            coder.add_ctr_clamp or not coder.clip_border:
+        raise ValueError('export assumes the RPN coder of img2pose (means 0, stds 1, no '
+                         'centre clamp, clipped to the image); the model has '
+                         f'means {coder.means}, stds {coder.stds}')
+    wrapper = Img2PoseExportModel(model, height, width).eval()
+    generator = torch.Generator().manual_seed(0)
+    image = torch.randint(0, 256, (height, width, 3), dtype=torch.uint8, generator=generator)
+    with torch.no_grad(), warnings.catch_warnings():
+        # known and harmless: the legacy exporter's deprecation notice, and mmcv's shape
+        # asserts inside the forward of the ops that the symbolics of .ops replace
+        warnings.filterwarnings('ignore', 'You are using the legacy TorchScript',
+                                DeprecationWarning)
+        warnings.filterwarnings('ignore', category=torch.jit.TracerWarning, module='mmcv')
+        torch.onnx.export(wrapper, (image, ), str(path), input_names=['image'],
+                          output_names=list(OUTPUT_NAMES), opset_version=opset, dynamo=False)
+    return wrapper

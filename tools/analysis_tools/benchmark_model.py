@@ -1,0 +1,150 @@
+"""Train-step and inference time of img2pose against mmdet's plain Faster R-CNN R18-FPN.
+
+Both models share backbone, neck and RPN and run in the same process, on the same random
+image and threads, with random weights, so the difference is the pose head and its
+post-processing. Faster R-CNN is measured with mmdet's default RoIAlign
+(``sampling_ratio=0``) and with the original img2pose's ``sampling_ratio=2``.
+
+    python tools/analysis_tools/benchmark_model.py CONFIG [--size 640 480] [--threads 2]
+"""
+import argparse
+import copy
+import time
+
+import numpy as np
+import torch
+from mmdet.structures import DetDataSample
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.structures import InstanceData
+
+from mmpose6d.geometry import pose_to_bbox
+from mmpose6d.registry import MODELS
+
+
+def faster_rcnn_cfg(img2pose_model, sampling_ratio):
+    """mmdet's Faster R-CNN with the same backbone, neck, RPN and test settings."""
+    cfg = copy.deepcopy(img2pose_model)
+    cfg.type = 'FasterRCNN'
+    roi = cfg.roi_head
+    roi.type = 'StandardRoIHead'
+    roi.bbox_roi_extractor.roi_layer = dict(type='RoIAlign', output_size=7,
+                                            sampling_ratio=sampling_ratio)
+    roi.bbox_head = dict(
+        type='Shared2FCBBoxHead', in_channels=256, fc_out_channels=1024, roi_feat_size=7,
+        num_classes=1,
+        bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[0.0] * 4,
+                        target_stds=[0.1, 0.1, 0.2, 0.2]),
+        reg_class_agnostic=False,
+        loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+        loss_bbox=dict(type='L1Loss', loss_weight=1.0))
+    return cfg
+
+
+def make_batch(width, height, num_faces, reference68, seed=0):
+    """One random image with ``num_faces`` faces: global poses and their projected boxes."""
+    rng = np.random.default_rng(seed)
+    f = width + height
+    depth = rng.uniform(10, 25, num_faces)
+    poses = np.c_[rng.uniform(-0.4, 0.4, (num_faces, 3)),
+                  rng.uniform(-0.3, 0.3, num_faces) * width / f * depth,
+                  rng.uniform(-0.3, 0.3, num_faces) * height / f * depth, depth]
+    boxes = pose_to_bbox(poses, np.array([width, height], float), reference68)
+    sample = DetDataSample(metainfo=dict(img_shape=(height, width), ori_shape=(height, width),
+                                         pad_shape=(height, width), scale_factor=(1.0, 1.0),
+                                         batch_input_shape=(height, width)))
+    sample.gt_instances = InstanceData(
+        bboxes=torch.tensor(boxes, dtype=torch.float32),
+        labels=torch.zeros(num_faces, dtype=torch.long),
+        poses=torch.tensor(poses, dtype=torch.float32))
+    image = torch.from_numpy(rng.integers(0, 255, (3, height, width), dtype=np.uint8))
+    return dict(inputs=[image], data_samples=[sample])
+
+
+def time_it(fn, repeat, warmup=2):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def benchmark(model, batch, repeat):
+    """Median seconds of one SGD train step and of one single-image inference."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-5, momentum=0.9)
+
+    def train_step():
+        model.train()
+        data = model.data_preprocessor(copy.deepcopy(batch), True)
+        losses = model(**data, mode='loss')
+        loss, _ = model.parse_losses(losses)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    def infer():
+        model.eval()
+        with torch.no_grad():
+            data = model.data_preprocessor(copy.deepcopy(batch), False)
+            return model(**data, mode='predict')
+
+    train = time_it(train_step, repeat)
+    test = time_it(infer, repeat)
+    return train, test, len(infer()[0].pred_instances)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('--size', nargs=2, type=int, default=[640, 480], help='width height')
+    parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--faces', type=int, default=5, help='gt faces in the train image')
+    parser.add_argument('--repeat', type=int, default=5)
+    parser.add_argument('--tta-scales', nargs='*', type=int, default=[],
+                        help='also time inference with the short side at each scale')
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    init_default_scope('mmpose6d')
+    cfg = Config.fromfile(args.config)
+    cfg.model.backbone.init_cfg = None  # random weights: no download
+    # a random head scores every RoI near 0.5: keep every proposal through post-processing
+    cfg.model.test_cfg.rcnn.score_thr = 0.0
+    width, height = args.size
+    img2pose = MODELS.build(cfg.model)
+    batch = make_batch(width, height, args.faces,
+                       img2pose.roi_head.bbox_head.reference68.double().numpy())
+
+    rows = []
+    for name, model_cfg in [('img2pose (ours)', cfg.model),
+                            ('Faster R-CNN, sampling_ratio=0', faster_rcnn_cfg(cfg.model, 0)),
+                            ('Faster R-CNN, sampling_ratio=2', faster_rcnn_cfg(cfg.model, 2))]:
+        model = img2pose if name.startswith('img2pose') else MODELS.build(model_cfg)
+        rows.append((name, *benchmark(model, batch, args.repeat)))
+
+    print(f'{width}x{height}, {torch.get_num_threads()} threads, random weights, '
+          f'{cfg.model.test_cfg.rpn.max_per_img} proposals at test time, median of '
+          f'{args.repeat}')
+    print(f'{"model":34s} {"train step (s)":>15s} {"inference (s)":>14s} {"detections":>11s}')
+    for name, train, test, dets in rows:
+        print(f'{name:34s} {train:15.3f} {test:14.3f} {dets:11d}')
+    ours, same_roi = rows[0], rows[2]
+    print(f'pose head overhead vs Faster R-CNN (same RoIAlign): train '
+          f'{ours[1] / same_roi[1] - 1:+.1%}, inference {ours[2] / same_roi[2] - 1:+.1%}')
+    print(f'vs Faster R-CNN (mmdet default RoIAlign): train {ours[1] / rows[1][1]:.2f}x, '
+          f'inference {ours[2] / rows[1][2]:.2f}x the time')
+
+    for scale in args.tta_scales:
+        ratio = scale / min(width, height)
+        w, h = int(round(width * ratio)), int(round(height * ratio))
+        scaled = make_batch(w, h, args.faces, img2pose.roi_head.bbox_head.reference68.double()
+                            .numpy())
+        _, test, _ = benchmark(img2pose, scaled, max(1, args.repeat // 2))
+        print(f'TTA scale {scale:5d} ({w}x{h}): inference {test:.3f} s')
+
+
+if __name__ == '__main__':
+    main()

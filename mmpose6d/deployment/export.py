@@ -22,7 +22,7 @@ import warnings
 import torch
 from torch import nn
 
-from . import geometry
+from mmpose6d.geometry import pose_bbox_to_full_image, pose_to_bbox
 from .ops import nms, roi_align
 
 OUTPUT_NAMES = ('boxes', 'scores', 'poses')
@@ -148,9 +148,9 @@ class Img2PoseExportModel(nn.Module):
         keep = (scores > self.rcnn_cfg.score_thr).nonzero()[:, 0]
         scores, rois = scores[keep], rois[keep]
         local = head.denormalize(pose_pred[keep])
-        poses = geometry.pose_bbox_to_full_image(local, self.width, self.height, rois)
-        boxes = geometry.pose_to_bbox(poses, self.width, self.height, head.reference68,
-                                      **head.bbox_factors)
+        image_wh = local.new_tensor([self.width, self.height])
+        poses = pose_bbox_to_full_image(local, image_wh, rois)
+        boxes = pose_to_bbox(poses, image_wh, head.reference68, **head.bbox_factors)
         keep = nms(boxes, scores, self.rcnn_cfg.nms.iou_threshold, self.rcnn_cfg.max_per_img)
         return boxes[keep], scores[keep], poses[keep]
 

@@ -14,8 +14,8 @@ def _image_intrinsics_t(width, height):
     """Tensor ``K_img`` (..., 3, 3) for tensor widths and heights of any (equal) shape."""
     f, zero, one = width + height, torch.zeros_like(width), torch.ones_like(width)
     return torch.stack([
-        torch.stack([f, zero, torch.div(width, 2, rounding_mode='floor')], -1),
-        torch.stack([zero, f, torch.div(height, 2, rounding_mode='floor')], -1),
+        torch.stack([f, zero, _floor_half(width)], -1),
+        torch.stack([zero, f, _floor_half(height)], -1),
         torch.stack([zero, zero, one], -1)
     ], -2)
 
@@ -35,41 +35,51 @@ def image_intrinsics(width, height):
     return np.array([[f, 0, width // 2], [0, f, height // 2], [0, 0, 1]], dtype=np.float64)
 
 
+def _floor_half(x):
+    return torch.floor(x / 2)
+
+
+def trunc(x):
+    """Rounding toward zero (``int()`` of the original) from ops that export to ONNX."""
+    return torch.sign(x) * torch.floor(torch.abs(x))
+
+
 def _box_frame(image_wh, boxes):
-    """The shear ``K_img^-1 @ K_b`` (N,3,3) and s / f of each box; ``image_wh`` is (2,) or
-    (N,2), one image size for all boxes or one per box."""
+    """The shear ``K_img^-1 @ K_b`` of each box, as its two offsets ``(cx_b - w // 2) / f``
+    and ``(cy_b - h // 2) / f``, and s / f; ``image_wh`` is (2,) or (N,2), one image size
+    for all boxes or one per box."""
     w, h = image_wh[..., 0], image_wh[..., 1]
     f = w + h
     x1, y1, x2, y2 = boxes.unbind(-1)
-    cx = x1 + torch.div(x2 - x1, 2, rounding_mode='floor')
-    cy = y1 + torch.div(y2 - y1, 2, rounding_mode='floor')
-    shear = torch.eye(3, dtype=boxes.dtype, device=boxes.device).repeat(len(boxes), 1, 1)
-    shear[:, 0, 2] = (cx - torch.div(w, 2, rounding_mode='floor')) / f
-    shear[:, 1, 2] = (cy - torch.div(h, 2, rounding_mode='floor')) / f
-    s = (x2 - x1) + (y2 - y1)
-    return shear, s / f
+    shear_x = (x1 + _floor_half(x2 - x1) - _floor_half(w)) / f
+    shear_y = (y1 + _floor_half(y2 - y1) - _floor_half(h)) / f
+    return shear_x, shear_y, ((x2 - x1) + (y2 - y1)) / f
 
 
-def _apply_shear(poses, shear):
-    rot = nearest_rotation_t(shear @ rotvec_to_matrix_t(poses[:, :3]))
-    trans = (shear @ poses[:, 3:, None])[..., 0]
-    return torch.cat([matrix_to_rotvec_t(rot), trans], -1)
+def _apply_shear(poses, shear_x, shear_y):
+    """``t <- S t`` and ``R <- nearest_rotation(S R)`` for ``S = [[1, 0, sx], [0, 1, sy],
+    [0, 0, 1]]`` (its inverse is the same with the offsets negated)."""
+    r0, r1, r2 = rotvec_to_matrix_t(poses[:, :3]).unbind(-2)
+    sheared = torch.stack([r0 + shear_x[:, None] * r2, r1 + shear_y[:, None] * r2, r2], -2)
+    tx, ty, tz = poses[:, 3], poses[:, 4], poses[:, 5]
+    trans = torch.stack([tx + shear_x * tz, ty + shear_y * tz, tz], -1)
+    return torch.cat([matrix_to_rotvec_t(nearest_rotation_t(sheared)), trans], -1)
 
 
 @numpy_or_torch
 def pose_bbox_to_full_image(poses, image_wh, boxes):
     """Local poses (N,6), relative to ``boxes`` (N,4), -> global poses (N,6) in the image
     of size ``image_wh`` ((2,), or (N,2) for boxes from several images)."""
-    shear, s_over_f = _box_frame(image_wh, boxes)
+    shear_x, shear_y, s_over_f = _box_frame(image_wh, boxes)
     scaled = torch.cat([poses[:, :5], poses[:, 5:] / s_over_f[:, None]], -1)
-    return _apply_shear(scaled, shear)
+    return _apply_shear(scaled, shear_x, shear_y)
 
 
 @numpy_or_torch
 def pose_full_image_to_bbox(poses, image_wh, boxes):
     """Global poses (N,6) -> local poses (N,6) relative to ``boxes`` (N,4); exact inverse."""
-    shear, s_over_f = _box_frame(image_wh, boxes)
-    local = _apply_shear(poses, torch.linalg.inv(shear))
+    shear_x, shear_y, s_over_f = _box_frame(image_wh, boxes)
+    local = _apply_shear(poses, -shear_x, -shear_y)
     return torch.cat([local[:, :5], local[:, 5:] * s_over_f[:, None]], -1)
 
 
@@ -94,8 +104,8 @@ def local_intrinsics(boxes):
     bh = boxes[:, 3] - boxes[:, 1]
     k = torch.zeros(len(boxes), 3, 3, dtype=boxes.dtype, device=boxes.device)
     k[:, 0, 0] = k[:, 1, 1] = bw + bh
-    k[:, 0, 2] = torch.div(bw, 2, rounding_mode='floor')
-    k[:, 1, 2] = torch.div(bh, 2, rounding_mode='floor')
+    k[:, 0, 2] = _floor_half(bw)
+    k[:, 1, 2] = _floor_half(bh)
     k[:, 2, 2] = 1
     return k
 
@@ -114,7 +124,7 @@ def pose_to_bbox(poses, image_wh, reference3d, x_factor=1.1, y_factor=1.1, foreh
     lo, hi = pts.min(1).values, pts.max(1).values
     extent = hi - lo
     centre = 0.5 * lo + 0.5 * hi
-    size = torch.trunc(extent * torch.stack([torch.as_tensor(x_factor, dtype=pts.dtype),
+    size = trunc(extent * torch.stack([torch.as_tensor(x_factor, dtype=pts.dtype),
                                              torch.as_tensor(y_factor, dtype=pts.dtype)]))
     x1, y1 = (centre - 0.5 * size).unbind(-1)
     x2, y2 = (centre + 0.5 * size).unbind(-1)
@@ -129,6 +139,6 @@ def pose_to_bbox(poses, image_wh, reference3d, x_factor=1.1, y_factor=1.1, foreh
     x2 = x2 + torch.where(right, grow_x, zero)
     y1 = y1 - torch.where(top, grow_y, zero)
     y2 = y2 + torch.where(bottom, grow_y, zero)
-    boxes = torch.trunc(torch.stack([x1, y1, x2, y2], -1))
+    boxes = trunc(torch.stack([x1, y1, x2, y2], -1))
     upper = torch.stack([w, h, w, h], -1)
     return torch.minimum(torch.clamp(boxes, min=0), upper)

@@ -11,7 +11,6 @@ from mmcv.ops import nms as mmcv_nms
 from mmcv.ops import roi_align as mmcv_roi_align
 
 from mmpose6d import geometry as g
-from mmpose6d.deployment import geometry as export_geometry
 from mmpose6d.deployment import nms, roi_align
 
 REF68 = np.load(Path(__file__).resolve().parents[2] / 'pose_references' / 'ref68.npy')
@@ -87,34 +86,27 @@ def _poses_and_boxes(rng, num, width, height):
     return local, boxes
 
 
-@pytest.mark.parametrize('dtype, tol', [(torch.float64, 1e-9), (torch.float32, 2e-5)])
-def test_export_geometry_matches_library(dtype, tol):
-    """Local -> global pose and box from pose equal :mod:`mmpose6d.geometry`; the boxes are
-    identical (float32: but for truncation at an integer, within 1 px)."""
+def test_library_geometry_exports_to_onnx(tmp_path):
+    """local -> global pose and box from pose, as the exported graph runs them: onnxruntime
+    gives the library's numbers (every forehead side and border clipping included)."""
     rng = np.random.default_rng(0)
     width, height = 333, 250
     local, boxes = _poses_and_boxes(rng, 300, width, height)
-    local_t, boxes_t = torch.tensor(local, dtype=dtype), torch.tensor(boxes, dtype=dtype)
-    expected = g.pose_bbox_to_full_image(local_t, torch.tensor([width, height], dtype=dtype),
-                                         boxes_t)
-    poses = export_geometry.pose_bbox_to_full_image(local_t, width, height, boxes_t)
-    torch.testing.assert_close(poses, expected, rtol=tol, atol=tol)
+    ref = torch.tensor(REF68, dtype=torch.float32)
 
-    ref = torch.tensor(REF68, dtype=dtype)
-    expected_boxes = g.pose_to_bbox(poses, torch.tensor([width, height], dtype=dtype), ref)
-    out = export_geometry.pose_to_bbox(poses, width, height, ref)
-    if dtype == torch.float64:
-        assert torch.equal(out, expected_boxes)
-    else:
-        assert (out - expected_boxes).abs().max() <= 1
-        assert (out == expected_boxes).float().mean() > 0.99
+    class Geometry(torch.nn.Module):
+        def forward(self, poses, rois):
+            image_wh = poses.new_tensor([width, height])
+            glob = g.pose_bbox_to_full_image(poses, image_wh, rois)
+            return glob, g.pose_to_bbox(glob, image_wh, ref)
 
-
-def test_trunc_and_nearest_rotation():
-    x = torch.tensor([-2.5, -1.0, -0.2, 0.0, 0.7, 3.0])
-    assert torch.equal(export_geometry.trunc(x), torch.trunc(x))
-    sheared = torch.eye(3, dtype=torch.float64).repeat(5, 1, 1) + 0.2 * torch.randn(
-        5, 3, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    rot = export_geometry.nearest_rotation(sheared)
-    u, _, vh = torch.linalg.svd(sheared)
-    torch.testing.assert_close(rot, u @ vh, rtol=0, atol=1e-10)
+    inputs = (torch.tensor(local, dtype=torch.float32), torch.tensor(boxes, dtype=torch.float32))
+    expected = Geometry()(*inputs)
+    path = tmp_path / 'geometry.onnx'
+    torch.onnx.export(Geometry(), inputs, str(path), opset_version=17, dynamo=False,
+                      input_names=['poses', 'rois'], dynamic_axes={'poses': [0], 'rois': [0]})
+    session = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
+    poses, out = session.run(None, {'poses': inputs[0].numpy(), 'rois': inputs[1].numpy()})
+    np.testing.assert_allclose(poses, expected[0].numpy(), rtol=1e-5, atol=1e-5)
+    assert np.abs(out - expected[1].numpy()).max() <= 1
+    assert (out == expected[1].numpy()).mean() > 0.99

@@ -136,3 +136,16 @@ def test_predict_filters_scores_nms_and_rescales(pose_head, golden):
                               golden['ref68'])
     np.testing.assert_allclose(result.bboxes.numpy(), expected, atol=1.0)
     np.testing.assert_allclose(result.bboxes.numpy(), 2 * golden['proj_box'][[face]], atol=3.0)
+
+
+@pytest.mark.parametrize('num_pos', [0, 1])
+def test_pose_branch_trains_on_fewer_than_two_positives(pose_head, num_pos):
+    """One face in a batch: BatchNorm uses its running statistics instead of failing, and
+    the gradient still reaches the branch."""
+    pose_head.train()
+    shared = torch.randn(num_pos, 1024, requires_grad=True)
+    out = pose_head.forward_pose(shared)
+    assert out.shape == (num_pos, 6) and pose_head.pose_branch[1].training
+    out.sum().backward()
+    assert shared.grad.shape == (num_pos, 1024)
+    assert pose_head.forward_pose(torch.randn(4, 1024)).shape == (4, 6)

@@ -39,7 +39,7 @@ class PoseRoIHead(StandardRoIHead):
             for res in sampling_results
         ])
         return self.bbox_head.loss_and_target(
-            self.bbox_head.fc_cls(shared), self.bbox_head.pose_branch(shared[is_pos]),
+            self.bbox_head.fc_cls(shared), self.bbox_head.forward_pose(shared[is_pos]),
             sampling_results, batch_gt_instances, batch_img_metas)
 
     def predict_bbox(self, x, batch_img_metas, rpn_results_list, rcnn_test_cfg, rescale=False):

@@ -67,10 +67,25 @@ class PoseBBoxHead(ConvFCBBoxHead):
             x = self.relu(fc(x))
         return x
 
+    def forward_pose(self, shared):
+        """Normalised local poses (N, 6 * num_classes) of shared features.
+
+        In training, BatchNorm cannot estimate batch statistics from fewer than two RoIs
+        (an image with one face, say): those batches use its running statistics instead.
+        """
+        norm = self.pose_branch[1]
+        if not (self.training and len(shared) < 2):
+            return self.pose_branch(shared)
+        norm.eval()
+        try:
+            return self.pose_branch(shared)
+        finally:
+            norm.train()
+
     def forward(self, x):
         """Class scores and normalised local poses of every RoI (inference)."""
         shared = self.forward_shared(x)
-        return self.fc_cls(shared), self.pose_branch(shared)
+        return self.fc_cls(shared), self.forward_pose(shared)
 
     def denormalize(self, poses):
         return poses * self.pose_stddev + self.pose_mean

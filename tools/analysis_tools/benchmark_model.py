@@ -1,11 +1,14 @@
 """Train-step and inference time of img2pose against mmdet's plain Faster R-CNN R18-FPN.
 
-Both models share backbone, neck and RPN and run in the same process, on the same random
-image and threads, with random weights, so the difference is the pose head and its
-post-processing. Faster R-CNN is measured with mmdet's default RoIAlign
-(``sampling_ratio=0``) and with the original img2pose's ``sampling_ratio=2``.
+Both models share backbone, neck, RPN and their (random) weights and run in the same
+process, on the same random image and threads, so they see the same proposals and the
+difference is the pose head and its post-processing. Faster R-CNN is measured with mmdet's default RoIAlign
+(``sampling_ratio=0``, ``aligned=True``) and with ours, the original img2pose's torchvision
+RoIAlign (``sampling_ratio=2``, ``aligned=False``).
 
-    python tools/analysis_tools/benchmark_model.py CONFIG [--size 640 480] [--threads 2]
+    python tools/analysis_tools/benchmark_model.py configs/img2pose/r18_fpn_wider.py \
+        --cfg-options model.roi_head.bbox_head.pose_mean="[0,0,0,0,0,6]" \
+        model.roi_head.bbox_head.pose_stddev="[0.3,0.5,0.3,0.05,0.05,1.5]"
 """
 import argparse
 import copy
@@ -14,7 +17,7 @@ import time
 import numpy as np
 import torch
 from mmdet.structures import DetDataSample
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
@@ -22,14 +25,14 @@ from mmpose6d.geometry import pose_to_bbox
 from mmpose6d.registry import MODELS
 
 
-def faster_rcnn_cfg(img2pose_model, sampling_ratio):
+def faster_rcnn_cfg(img2pose_model, sampling_ratio, aligned):
     """mmdet's Faster R-CNN with the same backbone, neck, RPN and test settings."""
     cfg = copy.deepcopy(img2pose_model)
     cfg.type = 'FasterRCNN'
     roi = cfg.roi_head
     roi.type = 'StandardRoIHead'
     roi.bbox_roi_extractor.roi_layer = dict(type='RoIAlign', output_size=7,
-                                            sampling_ratio=sampling_ratio)
+                                            sampling_ratio=sampling_ratio, aligned=aligned)
     roi.bbox_head = dict(
         type='Shared2FCBBoxHead', in_channels=256, fc_out_channels=1024, roi_feat_size=7,
         num_classes=1,
@@ -105,11 +108,15 @@ def main():
     parser.add_argument('--repeat', type=int, default=5)
     parser.add_argument('--tta-scales', nargs='*', type=int, default=[],
                         help='also time inference with the short side at each scale')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. the pose statistics')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     init_default_scope('mmpose6d')
     cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
     cfg.model.backbone.init_cfg = None  # random weights: no download
     # a random head scores every RoI near 0.5: keep every proposal through post-processing
     cfg.model.test_cfg.rcnn.score_thr = 0.0
@@ -120,9 +127,14 @@ def main():
 
     rows = []
     for name, model_cfg in [('img2pose (ours)', cfg.model),
-                            ('Faster R-CNN, sampling_ratio=0', faster_rcnn_cfg(cfg.model, 0)),
-                            ('Faster R-CNN, sampling_ratio=2', faster_rcnn_cfg(cfg.model, 2))]:
-        model = img2pose if name.startswith('img2pose') else MODELS.build(model_cfg)
+                            ('Faster R-CNN, mmdet RoIAlign', faster_rcnn_cfg(cfg.model, 0, True)),
+                            ('Faster R-CNN, our RoIAlign', faster_rcnn_cfg(cfg.model, 2, False))]:
+        if name.startswith('img2pose'):
+            model = img2pose
+        else:
+            # the same weights where the layers match: same proposals, same RoIs
+            model = MODELS.build(model_cfg)
+            model.load_state_dict(img2pose.state_dict(), strict=False)
         rows.append((name, *benchmark(model, batch, args.repeat)))
 
     print(f'{width}x{height}, {torch.get_num_threads()} threads, random weights, '

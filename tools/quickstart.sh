@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The main job on the bundled data, CPU-sized: render the faces (once), train the CPU model,
 # test it on the held-out rendered split and draw its predictions on a val image.
-#   bash tools/quickstart.sh [MAX_ITERS]     (default 300; outputs in outputs/quickstart/)
+#   bash tools/quickstart.sh [MAX_ITERS]     (default 150; outputs in outputs/quickstart/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-ITERS=${1:-300}
+ITERS=${1:-150}
 CONFIG=configs/img2pose/r18_fpn_rendered_cpu.py
 WORK=work_dirs/quickstart
 OUT=outputs/quickstart

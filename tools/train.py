@@ -6,6 +6,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
+from mmpose6d.utils.checkpoint import trust_mmengine_checkpoints
 from mmpose6d.utils.dist import setup_cpu_distributed
 
 
@@ -33,6 +34,7 @@ def main():
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     setup_cpu_distributed(cfg)
+    trust_mmengine_checkpoints()
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     if args.work_dir is not None:

@@ -12,6 +12,7 @@ from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from rich.progress import track
 
 from ..geometry import image_intrinsics, project_points, rotvec_to_euler
+from ..utils.checkpoint import trust_mmengine_checkpoints
 from ..utils.face_alignment import align_faces
 
 #: test-pipeline steps that read annotations; inference has none, so they are dropped
@@ -56,6 +57,7 @@ class Img2PoseInferencer(DetInferencer):
     def __init__(self, model=None, weights=None, device=None, palette='none',
                  show_progress=True):
         self.num_array_inputs = 0
+        trust_mmengine_checkpoints()  # training checkpoints hold more than tensors
         super().__init__(model=model, weights=weights, device=device, scope='mmpose6d',
                          palette=palette, show_progress=show_progress)
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The main job on the bundled data, CPU-sized: render the faces (once), train the CPU model,
 # test it on the held-out rendered split and draw its predictions on a val image.
-#   bash tools/quickstart.sh [MAX_ITERS]     (default 150; outputs in outputs/quickstart/)
+#   bash tools/quickstart.sh [MAX_ITERS]     (default 200; outputs in outputs/quickstart/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-ITERS=${1:-150}
+ITERS=${1:-200}
 CONFIG=configs/img2pose/r18_fpn_rendered_cpu.py
 WORK=work_dirs/quickstart
 OUT=outputs/quickstart
@@ -21,5 +21,5 @@ OUT=outputs/quickstart
     "param_scheduler.1.milestones=[$((ITERS * 4 / 5))]"
 "$PY" tools/test.py "$CONFIG" "$WORK/iter_$ITERS.pth" --work-dir "$WORK/test"
 "$PY" demo/image_demo.py data/rendered/val/images/val_000000.jpg "$CONFIG" \
-    --weights "$WORK/iter_$ITERS.pth" --out-dir "$OUT" --pred-score-thr 0.5
+    --weights "$WORK/iter_$ITERS.pth" --out-dir "$OUT" --pred-score-thr 0.3
 echo "[quickstart] metrics: $WORK/test/*/*.json; picture: $OUT/vis/val_000000.jpg"

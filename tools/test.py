@@ -1,46 +1,26 @@
 """Test an mmpose6d model: ``python tools/test.py CONFIG CHECKPOINT [--tta] [--show-dir D]``."""
 import argparse
-import os
-import os.path as osp
 
-from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.config import ConfigDict
 from mmengine.runner import Runner
 
-from mmpose6d.utils.checkpoint import trust_mmengine_checkpoints
-from mmpose6d.utils.dist import setup_cpu_distributed
+from mmpose6d.utils.runner_setup import add_common_args, load_config
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Test (and evaluate) an mmpose6d detector')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--work-dir', help='the dir to save the evaluation metrics')
     parser.add_argument('--out', help='dump predictions to a pickle file')
     parser.add_argument('--show-dir', help='save painted predictions under work_dir/SHOW_DIR')
     parser.add_argument('--tta', action='store_true',
                         help="test-time augmentation: the config's tta_model/tta_pipeline")
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return add_common_args(parser).parse_args()
 
 
 def main():
     args = parse_args()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    setup_cpu_distributed(cfg)
-    trust_mmengine_checkpoints()
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args)
     cfg.load_from = args.checkpoint
     if args.show_dir:
         hook = cfg.default_hooks.visualization

@@ -2,7 +2,7 @@
 import cv2
 import numpy as np
 
-from .pose import image_intrinsics, pose_bbox_to_full_image
+from .pose import pose_bbox_to_full_image
 
 #: Reasons a face gets no pose label (NaN); the empty string means success.
 PNP_OK = ''
@@ -84,6 +84,3 @@ def global_pose_from_landmarks(landmarks, boxes, image_wh, reference3d, return_r
         poses[valid] = pose_bbox_to_full_image(local[valid], np.asarray(image_wh, np.float64),
                                                boxes_int[valid])
     return (poses, reasons) if return_reasons else poses
-
-
-

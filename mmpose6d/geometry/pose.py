@@ -124,8 +124,9 @@ def pose_to_bbox(poses, image_wh, reference3d, x_factor=1.1, y_factor=1.1, foreh
     lo, hi = pts.min(1).values, pts.max(1).values
     extent = hi - lo
     centre = 0.5 * lo + 0.5 * hi
-    size = trunc(extent * torch.stack([torch.as_tensor(x_factor, dtype=pts.dtype),
-                                             torch.as_tensor(y_factor, dtype=pts.dtype)]))
+    factors = torch.stack([torch.as_tensor(x_factor, dtype=pts.dtype),
+                           torch.as_tensor(y_factor, dtype=pts.dtype)])
+    size = trunc(extent * factors)
     x1, y1 = (centre - 0.5 * size).unbind(-1)
     x2, y2 = (centre + 0.5 * size).unbind(-1)
     rz = poses[:, 2]

@@ -50,8 +50,8 @@ def matrix_to_rotvec_t(matrices):
     sin_half = xyz.norm(dim=-1)
     small = sin_half < 1e-8
     angle = 2 * torch.atan2(sin_half, w)
-    scale = torch.where(small, 2 / w, angle / torch.where(small, torch.ones_like(sin_half),
-                                                         sin_half))
+    safe_sin = torch.where(small, torch.ones_like(sin_half), sin_half)
+    scale = torch.where(small, 2 / w, angle / safe_sin)
     return xyz * scale[..., None]
 
 

@@ -156,9 +156,8 @@ def test_rotvec_matrix_round_trip_and_edge_angles():
     angles = np.r_[0.0, 1e-9, 1e-5, rng.uniform(0, np.pi - 1e-3, 46), np.pi - 1e-6]
     rotvecs = axes * angles[:, None]
     mats = g.rotvec_to_matrix(rotvecs)
-    np.testing.assert_allclose(mats @ np.swapaxes(mats, 1, 2), np.broadcast_to(np.eye(3),
-                                                                                mats.shape),
-                               atol=1e-12)
+    identity = np.broadcast_to(np.eye(3), mats.shape)
+    np.testing.assert_allclose(mats @ np.swapaxes(mats, 1, 2), identity, atol=1e-12)
     np.testing.assert_allclose(g.matrix_to_rotvec(mats), rotvecs, atol=1e-7)
 
 

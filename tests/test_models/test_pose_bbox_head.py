@@ -9,6 +9,7 @@ from mmengine.structures import InstanceData
 
 from mmpose6d import geometry as g
 
+
 def _sampling_result(golden, faces, num_neg=4):
     """Positives = the golden boxes (one per gt), plus far-away negatives."""
     boxes = torch.tensor(golden['box'][faces], dtype=torch.float32)

@@ -2,9 +2,9 @@
 
 Both models share backbone, neck, RPN and their (random) weights and run in the same
 process, on the same random image and threads, so they see the same proposals and the
-difference is the pose head and its post-processing. Faster R-CNN is measured with mmdet's default RoIAlign
-(``sampling_ratio=0``, ``aligned=True``) and with ours, the original img2pose's torchvision
-RoIAlign (``sampling_ratio=2``, ``aligned=False``).
+difference is the pose head and its post-processing. Faster R-CNN is measured with mmdet's
+default RoIAlign (``sampling_ratio=0``, ``aligned=True``) and with ours, the original
+img2pose's torchvision RoIAlign (``sampling_ratio=2``, ``aligned=False``).
 
     python tools/analysis_tools/benchmark_model.py configs/img2pose/r18_fpn_wider.py \
         --cfg-options model.roi_head.bbox_head.pose_mean="[0,0,0,0,0,6]" \

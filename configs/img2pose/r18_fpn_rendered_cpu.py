@@ -1,7 +1,7 @@
 # A CPU-sized img2pose on the bundled rendered faces (tools/quickstart.sh makes the data).
 # The rendered scan is the only face in this world, so its own 3D points are the reference
-# of the labels, the boxes, the model and the metric: the pose error measured against the
-# exact render poses is the model's alone.
+# of the labels (the dataset base), the boxes, the model and the metric: the pose error
+# measured against the exact render poses is the model's alone.
 _base_ = [
     '../_base_/models/img2pose_r18_fpn.py', '../_base_/datasets/rendered_faces.py',
     '../_base_/default_runtime.py'
@@ -27,32 +27,8 @@ model = dict(
                    rcnn=dict(sampler=dict(num=256))),
     test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=300)))
 
-_label_refs = dict(reference68=scan_reference68, reference5=scan_reference5)
-train_pipeline = [
-    dict(type='LoadPoseImage'),
-    dict(type='LoadPoseAnnotations', with_bbox=True, with_landmarks=True),
-    dict(type='RandomPoseCrop', min_scale=0.7, max_scale=1.0, max_tries=10),
-    dict(type='RandomPoseFlip', prob=0.5),
-    dict(type='PhotometricNoise', prob=0.5),
-    dict(type='RandomChoiceResize', scales={{_base_.train_scales}}, keep_ratio=True,
-         resize_type='PoseResize'),
-    dict(type='PoseLabelsFromLandmarks', **_label_refs),
-    dict(type='BoxesFromPoses', reference68=scan_reference68, x_factor=1.1, y_factor=1.1,
-         forehead=0.3),
-    dict(type='PackPoseDetInputs'),
-]
-test_pipeline = [
-    dict(type='LoadPoseImage'),
-    dict(type='PoseResize', scale={{_base_.test_scale}}, keep_ratio=True),
-    dict(type='LoadPoseAnnotations', with_bbox=True, with_landmarks=True),
-    dict(type='PoseLabelsFromLandmarks', test_mode=True, image_shape_key='ori_shape',
-         **_label_refs),
-    dict(type='PackPoseDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'flip',
-                    'flip_direction', 'pad_shape')),
-]
-train_dataloader = dict(batch_size=2, num_workers=1, dataset=dict(pipeline=train_pipeline))
-val_dataloader = dict(num_workers=1, dataset=dict(pipeline=test_pipeline))
+train_dataloader = dict(batch_size=2, num_workers=1)
+val_dataloader = dict(num_workers=1)
 test_dataloader = val_dataloader
 
 # AP at IoU 0.5 and pose errors against the exact render poses of the val split

@@ -8,9 +8,10 @@ data_root = 'data/rendered/'
 backend_args = None
 
 # 3D references of the pose labels (named apart from the model config's `reference68` /
-# `reference5`: mmengine refuses a key defined by two bases).
-label_reference68 = 'pose_references/ref68.npy'
-label_reference5 = 'pose_references/ref5.npy'
+# `reference5`: mmengine refuses a key defined by two bases). The rendered scan is the only
+# face of this data, so its own 3D points (written by the renderer) label it exactly.
+label_reference68 = data_root + 'scan_ref68.npy'
+label_reference5 = data_root + 'scan_ref5.npy'
 
 # CPU scales: short side 320..416 in steps of 32, long side at most 640
 train_scales = [(640, short) for short in range(320, 417, 32)]

@@ -9,6 +9,7 @@ from mmengine.logging import MMLogger
 from mmpose6d.geometry import pose_to_bbox, rotvec_to_euler, rotvec_to_matrix
 from mmpose6d.registry import METRICS
 from ...models.utils import load_array
+from ..functional import voc_ap
 
 
 def box_iou(a, b):
@@ -19,15 +20,6 @@ def box_iou(a, b):
     area_a = (a[:, 2:] - a[:, :2]).prod(-1)
     area_b = (b[:, 2:] - b[:, :2]).prod(-1)
     return inter / np.maximum(area_a[:, None] + area_b[None] - inter, 1e-9)
-
-
-def voc_ap(recall, precision):
-    """Area under the monotone precision envelope (VOC all-point AP)."""
-    r = np.concatenate([[0.0], recall, [1.0]])
-    p = np.concatenate([[0.0], precision, [0.0]])
-    p = np.maximum.accumulate(p[::-1])[::-1]
-    steps = np.nonzero(r[1:] != r[:-1])[0]
-    return float(((r[steps + 1] - r[steps]) * p[steps + 1]).sum())
 
 
 def match_image(pred_boxes, scores, gt_boxes, iou_thr):
@@ -123,7 +115,7 @@ class FacePoseMetric(BaseMetric):
         tp_cum = np.cumsum(tps[order])
         recall = tp_cum / max(num_gt, 1)
         precision = tp_cum / np.arange(1, len(order) + 1)
-        metrics = dict(AP50=voc_ap(recall, precision) if len(order) else 0.0)
+        metrics = dict(AP50=float(voc_ap(recall, precision)) if len(order) else 0.0)
         pred_poses, gt_poses = np.concatenate(pred_poses), np.concatenate(gt_poses)
         if len(pred_poses):
             diff = rotvec_to_euler(pred_poses[:, :3]) - rotvec_to_euler(gt_poses[:, :3])

@@ -9,6 +9,7 @@ from mmengine.registry import init_default_scope
 
 import mmpose6d.datasets  # noqa: F401
 import mmpose6d.models  # noqa: F401
+from mmpose6d.ops import RoIAlign
 from mmpose6d.registry import MODELS
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / 'configs' / 'img2pose').glob('*.py'))
@@ -39,6 +40,11 @@ def test_config_builds(path, golden, tmp_path):
     model = MODELS.build(cfg.model)
     assert type(model).__name__ == 'Img2Pose'
     assert model.roi_head.bbox_head.pose_branch[-1].out_features == 6
+    # the original's RoIAlign (torchvision: sampling_ratio 2, not aligned) on mmpose6d's kernel
+    layers = model.roi_head.bbox_roi_extractor.roi_layers
+    assert [type(layer) for layer in layers] == [RoIAlign] * 4
+    assert [(layer.sampling_ratio, layer.aligned, layer.spatial_scale) for layer in layers] == \
+        [(2, False, 1 / 4), (2, False, 1 / 8), (2, False, 1 / 16), (2, False, 1 / 32)]
     for pipeline in (cfg.train_dataloader.dataset.pipeline, cfg.test_dataloader.dataset.pipeline,
                      cfg.tta_pipeline):
         _point_references_to(pipeline, str(tmp_path / 'ref68.npy'), str(tmp_path / 'ref5.npy'))

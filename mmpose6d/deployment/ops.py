@@ -1,4 +1,5 @@
-"""NMS and RoIAlign that run mmcv's kernels in PyTorch and export to standard ONNX ops.
+"""NMS and RoIAlign that run mmcv's (and mmpose6d's) kernels in PyTorch and export to
+standard ONNX ops.
 
 mmcv 2.1.0's ``nms`` has no ONNX symbolic any more: the tracer records its C++ call as
 constants, silently baking one image's result into the graph. Its ``RoIAlign`` symbolic
@@ -9,7 +10,8 @@ PyTorch, ``NonMaxSuppression`` / ``RoiAlign`` in ONNX, no custom op library need
 """
 import torch
 from mmcv.ops import nms as mmcv_nms
-from mmcv.ops import roi_align as mmcv_roi_align
+
+from mmpose6d.ops import roi_align as ops_roi_align
 
 
 def _const(g, value, dtype=torch.int64):
@@ -48,8 +50,8 @@ class _RoIAlign(torch.autograd.Function):
     @staticmethod
     def forward(ctx, feats, boxes, output_size, spatial_scale, sampling_ratio):
         rois = torch.cat([torch.zeros_like(boxes[:, :1]), boxes], 1)
-        return mmcv_roi_align(feats, rois, output_size, spatial_scale, sampling_ratio, 'avg',
-                              False)
+        return ops_roi_align(feats, rois, output_size, spatial_scale, sampling_ratio, 'avg',
+                             False)
 
     @staticmethod
     def symbolic(g, feats, boxes, output_size, spatial_scale, sampling_ratio):

@@ -1,10 +1,12 @@
 """Train-step and inference time of img2pose against mmdet's plain Faster R-CNN R18-FPN.
 
-Both models share backbone, neck, RPN and their (random) weights and run in the same
-process, on the same random image and threads, so they see the same proposals and the
-difference is the pose head and its post-processing. Faster R-CNN is measured with mmdet's
-default RoIAlign (``sampling_ratio=0``, ``aligned=True``) and with ours, the original
-img2pose's torchvision RoIAlign (``sampling_ratio=2``, ``aligned=False``).
+All models share backbone, neck, RPN and their (random) weights and run in the same
+process, on the same random image and threads, so they see the same proposals. Rows:
+img2pose as configured (``mmpose6d.ops.RoIAlign``: ``sampling_ratio=2``, ``aligned=False``
+as the original's torchvision RoIAlign, on mmpose6d's multi-threaded CPU kernel); img2pose
+with mmcv's single-threaded RoIAlign kernel (same numbers); Faster R-CNN with mmdet's default
+RoI layer (mmcv, ``sampling_ratio=0``, ``aligned=True``); Faster R-CNN with img2pose's RoI
+layer, so that the difference to the first row is the pose head and its post-processing.
 
     python tools/analysis_tools/benchmark_model.py configs/img2pose/r18_fpn_wider.py \
         --cfg-options model.roi_head.bbox_head.pose_mean="[0,0,0,0,0,6]" \
@@ -25,14 +27,21 @@ from mmpose6d.geometry import pose_to_bbox
 from mmpose6d.registry import MODELS
 
 
-def faster_rcnn_cfg(img2pose_model, sampling_ratio, aligned):
-    """mmdet's Faster R-CNN with the same backbone, neck, RPN and test settings."""
+def with_mmcv_roi_layer(model_cfg, sampling_ratio, aligned):
+    """``model_cfg`` with mmdet's SingleRoIExtractor and mmcv's RoIAlign."""
+    cfg = copy.deepcopy(model_cfg)
+    cfg.roi_head.bbox_roi_extractor.type = 'SingleRoIExtractor'
+    cfg.roi_head.bbox_roi_extractor.roi_layer = dict(
+        type='RoIAlign', output_size=7, sampling_ratio=sampling_ratio, aligned=aligned)
+    return cfg
+
+
+def faster_rcnn_cfg(img2pose_model):
+    """mmdet's Faster R-CNN with the same backbone, neck, RPN, RoI layer and test settings."""
     cfg = copy.deepcopy(img2pose_model)
     cfg.type = 'FasterRCNN'
     roi = cfg.roi_head
     roi.type = 'StandardRoIHead'
-    roi.bbox_roi_extractor.roi_layer = dict(type='RoIAlign', output_size=7,
-                                            sampling_ratio=sampling_ratio, aligned=aligned)
     roi.bbox_head = dict(
         type='Shared2FCBBoxHead', in_channels=256, fc_out_channels=1024, roi_feat_size=7,
         num_classes=1,
@@ -126,10 +135,13 @@ def main():
                        img2pose.roi_head.bbox_head.reference68.double().numpy())
 
     rows = []
+    mmdet_default = with_mmcv_roi_layer(faster_rcnn_cfg(cfg.model), 0, True)
     for name, model_cfg in [('img2pose (ours)', cfg.model),
-                            ('Faster R-CNN, mmdet RoIAlign', faster_rcnn_cfg(cfg.model, 0, True)),
-                            ('Faster R-CNN, our RoIAlign', faster_rcnn_cfg(cfg.model, 2, False))]:
-        if name.startswith('img2pose'):
+                            ('img2pose, mmcv RoIAlign kernel',
+                             with_mmcv_roi_layer(cfg.model, 2, False)),
+                            ('Faster R-CNN, mmdet default RoIAlign', mmdet_default),
+                            ('Faster R-CNN, our RoI layer', faster_rcnn_cfg(cfg.model))]:
+        if name == 'img2pose (ours)':
             model = img2pose
         else:
             # the same weights where the layers match: same proposals, same RoIs
@@ -140,14 +152,14 @@ def main():
     print(f'{width}x{height}, {torch.get_num_threads()} threads, random weights, '
           f'{cfg.model.test_cfg.rpn.max_per_img} proposals at test time, median of '
           f'{args.repeat}')
-    print(f'{"model":34s} {"train step (s)":>15s} {"inference (s)":>14s} {"detections":>11s}')
+    print(f'{"model":38s} {"train step (s)":>15s} {"inference (s)":>14s} {"detections":>11s}')
     for name, train, test, dets in rows:
-        print(f'{name:34s} {train:15.3f} {test:14.3f} {dets:11d}')
-    ours, same_roi = rows[0], rows[2]
+        print(f'{name:38s} {train:15.3f} {test:14.3f} {dets:11d}')
+    ours, same_roi = rows[0], rows[3]
     print(f'pose head overhead vs Faster R-CNN (same RoIAlign): train '
           f'{ours[1] / same_roi[1] - 1:+.1%}, inference {ours[2] / same_roi[2] - 1:+.1%}')
-    print(f'vs Faster R-CNN (mmdet default RoIAlign): train {ours[1] / rows[1][1]:.2f}x, '
-          f'inference {ours[2] / rows[1][2]:.2f}x the time')
+    print(f'vs Faster R-CNN (mmdet default RoIAlign): train {ours[1] / rows[2][1]:.2f}x, '
+          f'inference {ours[2] / rows[2][2]:.2f}x the time')
 
     for scale in args.tta_scales:
         ratio = scale / min(width, height)

@@ -9,6 +9,8 @@
 # h = size * sqrt(ratio) and anchors centred on the stride grid (center_offset=0).
 # RoIs: torchvision's MultiScaleRoIAlign (7x7, sampling_ratio=2, aligned=False) on P2..P5,
 # whose level rule floor(4 + log2(sqrt(area) / 224)) equals mmdet's finest_scale=56 rule.
+# OpsRoIExtractor is mmdet's SingleRoIExtractor with mmpose6d.ops.RoIAlign: mmcv's numbers,
+# on a multi-threaded CPU kernel (mmcv's single-threaded one costs a third of a CPU step).
 # Box deltas: torchvision's BoxCoder weights (1, 1, 1, 1) = mmdet stds (1, 1, 1, 1).
 # pose_mean / pose_stddev: the statistics of the training set's local poses, written by
 # tools/dataset_converters/img2pose_to_lmdb.py --train or compute_pose_stats.py; each
@@ -57,7 +59,7 @@ model = dict(
     roi_head=dict(
         type='PoseRoIHead',
         bbox_roi_extractor=dict(
-            type='SingleRoIExtractor',
+            type='OpsRoIExtractor',
             roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=2, aligned=False),
             out_channels=256,
             featmap_strides=[4, 8, 16, 32]),

@@ -1,0 +1,3 @@
+from .ops_roi_extractor import OpsRoIExtractor
+
+__all__ = ['OpsRoIExtractor']

@@ -1,0 +1,255 @@
+// Multi-threaded CPU RoIAlign (average pooling), numerically mmcv's / torchvision's.
+//
+// mmcv 2.1.0's CPU RoIAlign runs on one thread and its backward recomputes the bilinear
+// weights of every sample for every channel. Here the samples of every RoI (4 feature
+// offsets and bilinear weights each, out-of-range samples dropped) are computed once and
+// shared by all channels; channels are split over ATen's threads, which makes the backward
+// race-free (each thread owns whole gradient planes). Sample positions, clamping, the
+// division by the sample count and the order of every sum follow mmcv's roi_align_cpu.cpp
+// expression by expression, so outputs and gradients are bit-identical to mmcv's.
+#include <ATen/Parallel.h>
+#include <torch/extension.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace {
+
+// Channels handled together per RoI: their input planes stay in cache while a RoI's
+// samples are reused.
+constexpr int64_t kChannelBlock = 16;
+
+template <typename T>
+struct RoISamples {
+  int64_t batch = 0;
+  T count = 1;                    // samples per bin (the divisor of the average)
+  std::vector<int64_t> bin_start; // bins + 1 prefix offsets into offsets/weights
+  std::vector<int64_t> offsets;   // y * width + x in the input plane, 4 corners per sample
+  std::vector<T> weights;         // bilinear weights of those corners
+};
+
+template <typename T>
+RoISamples<T> roi_samples(const T* roi, int64_t height, int64_t width, int64_t pooled_height,
+                          int64_t pooled_width, T spatial_scale, int64_t sampling_ratio,
+                          bool aligned) {
+  RoISamples<T> s;
+  s.batch = static_cast<int64_t>(roi[0]);
+  const T offset = aligned ? static_cast<T>(0.5) : static_cast<T>(0.0);
+  const T roi_start_w = roi[1] * spatial_scale - offset;
+  const T roi_start_h = roi[2] * spatial_scale - offset;
+  const T roi_end_w = roi[3] * spatial_scale - offset;
+  const T roi_end_h = roi[4] * spatial_scale - offset;
+  T roi_width = roi_end_w - roi_start_w;
+  T roi_height = roi_end_h - roi_start_h;
+  if (aligned) {
+    TORCH_CHECK(roi_width >= 0 && roi_height >= 0,
+                "roi_align_cpu: RoIs cannot have a negative size when aligned, got ",
+                roi_width, " x ", roi_height);
+  } else {  // force malformed RoIs to be 1x1
+    roi_width = std::max(roi_width, static_cast<T>(1.));
+    roi_height = std::max(roi_height, static_cast<T>(1.));
+  }
+  const T bin_size_h = roi_height / static_cast<T>(pooled_height);
+  const T bin_size_w = roi_width / static_cast<T>(pooled_width);
+  const int64_t grid_h = sampling_ratio > 0
+                             ? sampling_ratio
+                             : static_cast<int64_t>(std::ceil(roi_height / pooled_height));
+  const int64_t grid_w = sampling_ratio > 0
+                             ? sampling_ratio
+                             : static_cast<int64_t>(std::ceil(roi_width / pooled_width));
+  s.count = std::max(grid_h * grid_w, static_cast<int64_t>(1));
+
+  const int64_t bins = pooled_height * pooled_width;
+  s.bin_start.reserve(bins + 1);
+  s.offsets.reserve(bins * grid_h * grid_w * 4);
+  s.weights.reserve(bins * grid_h * grid_w * 4);
+  s.bin_start.push_back(0);
+  for (int64_t ph = 0; ph < pooled_height; ++ph) {
+    for (int64_t pw = 0; pw < pooled_width; ++pw) {
+      for (int64_t iy = 0; iy < grid_h; ++iy) {
+        T y = roi_start_h + ph * bin_size_h +
+              static_cast<T>(iy + .5f) * bin_size_h / static_cast<T>(grid_h);
+        for (int64_t ix = 0; ix < grid_w; ++ix) {
+          T x = roi_start_w + pw * bin_size_w +
+                static_cast<T>(ix + .5f) * bin_size_w / static_cast<T>(grid_w);
+          if (y < -1.0 || y > height || x < -1.0 || x > width) continue;  // empty sample
+          T yy = y <= 0 ? static_cast<T>(0) : y;
+          T xx = x <= 0 ? static_cast<T>(0) : x;
+          int64_t y_low = static_cast<int64_t>(yy);
+          int64_t x_low = static_cast<int64_t>(xx);
+          int64_t y_high, x_high;
+          if (y_low >= height - 1) {
+            y_high = y_low = height - 1;
+            yy = static_cast<T>(y_low);
+          } else {
+            y_high = y_low + 1;
+          }
+          if (x_low >= width - 1) {
+            x_high = x_low = width - 1;
+            xx = static_cast<T>(x_low);
+          } else {
+            x_high = x_low + 1;
+          }
+          const T ly = yy - y_low, lx = xx - x_low;
+          const T hy = static_cast<T>(1.) - ly, hx = static_cast<T>(1.) - lx;
+          const int64_t corners[4] = {y_low * width + x_low, y_low * width + x_high,
+                                      y_high * width + x_low, y_high * width + x_high};
+          const T corner_weights[4] = {hy * hx, hy * lx, ly * hx, ly * lx};
+          for (int k = 0; k < 4; ++k) {
+            s.offsets.push_back(corners[k]);
+            s.weights.push_back(corner_weights[k]);
+          }
+        }
+      }
+      s.bin_start.push_back(static_cast<int64_t>(s.offsets.size()));
+    }
+  }
+  return s;
+}
+
+template <typename T>
+std::vector<RoISamples<T>> all_roi_samples(const at::Tensor& rois, int64_t height,
+                                           int64_t width, int64_t pooled_height,
+                                           int64_t pooled_width, double spatial_scale,
+                                           int64_t sampling_ratio, bool aligned) {
+  const int64_t num_rois = rois.size(0);
+  const T* roi_data = rois.data_ptr<T>();
+  std::vector<RoISamples<T>> samples(num_rois);
+  at::parallel_for(0, num_rois, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t n = begin; n < end; ++n) {
+      samples[n] = roi_samples<T>(roi_data + n * 5, height, width, pooled_height,
+                                  pooled_width, static_cast<T>(spatial_scale), sampling_ratio,
+                                  aligned);
+    }
+  });
+  return samples;
+}
+
+void check_inputs(const at::Tensor& rois, int64_t pooled_height, int64_t pooled_width) {
+  TORCH_CHECK(rois.device().is_cpu(), "roi_align_cpu: rois must be a CPU tensor");
+  TORCH_CHECK(rois.dim() == 2 && rois.size(1) == 5,
+              "roi_align_cpu: rois must be (N, 5) [batch_index, x1, y1, x2, y2], got ",
+              rois.sizes());
+  TORCH_CHECK(pooled_height > 0 && pooled_width > 0,
+              "roi_align_cpu: output size must be positive");
+}
+
+}  // namespace
+
+at::Tensor roi_align_forward(const at::Tensor& input, const at::Tensor& rois,
+                             int64_t pooled_height, int64_t pooled_width,
+                             double spatial_scale, int64_t sampling_ratio, bool aligned) {
+  TORCH_CHECK(input.device().is_cpu() && input.dim() == 4,
+              "roi_align_cpu: input must be a (B, C, H, W) CPU tensor, got ", input.sizes());
+  TORCH_CHECK(rois.scalar_type() == input.scalar_type(),
+              "roi_align_cpu: input and rois must have the same dtype");
+  check_inputs(rois, pooled_height, pooled_width);
+  const at::Tensor in = input.contiguous();
+  const at::Tensor r = rois.contiguous();
+  const int64_t num_rois = r.size(0), channels = in.size(1);
+  const int64_t height = in.size(2), width = in.size(3);
+  const int64_t bins = pooled_height * pooled_width;
+  at::Tensor output = at::zeros({num_rois, channels, pooled_height, pooled_width},
+                                in.options());
+  if (num_rois == 0 || output.numel() == 0) return output;
+
+  AT_DISPATCH_FLOATING_TYPES(in.scalar_type(), "roi_align_forward_cpu", [&] {
+    const auto samples = all_roi_samples<scalar_t>(r, height, width, pooled_height,
+                                                   pooled_width, spatial_scale,
+                                                   sampling_ratio, aligned);
+    for (const auto& s : samples) {
+      TORCH_CHECK(s.batch >= 0 && s.batch < in.size(0), "roi_align_cpu: batch index ",
+                  s.batch, " out of range for ", in.size(0), " images");
+    }
+    const scalar_t* in_data = in.data_ptr<scalar_t>();
+    scalar_t* out_data = output.data_ptr<scalar_t>();
+    at::parallel_for(0, channels, kChannelBlock, [&](int64_t c_begin, int64_t c_end) {
+      for (int64_t c0 = c_begin; c0 < c_end; c0 += kChannelBlock) {
+        const int64_t c1 = std::min(c0 + kChannelBlock, c_end);
+        for (int64_t n = 0; n < num_rois; ++n) {
+          const auto& s = samples[n];
+          for (int64_t c = c0; c < c1; ++c) {
+            const scalar_t* plane = in_data + (s.batch * channels + c) * height * width;
+            scalar_t* out = out_data + (n * channels + c) * bins;
+            for (int64_t bin = 0; bin < bins; ++bin) {
+              scalar_t value = 0;
+              for (int64_t k = s.bin_start[bin]; k < s.bin_start[bin + 1]; k += 4) {
+                // one sample's 4 corners summed first, as mmcv: bit-identical outputs
+                value += s.weights[k] * plane[s.offsets[k]] +
+                         s.weights[k + 1] * plane[s.offsets[k + 1]] +
+                         s.weights[k + 2] * plane[s.offsets[k + 2]] +
+                         s.weights[k + 3] * plane[s.offsets[k + 3]];
+              }
+              out[bin] = value / s.count;
+            }
+          }
+        }
+      }
+    });
+  });
+  return output;
+}
+
+at::Tensor roi_align_backward(const at::Tensor& grad_output, const at::Tensor& rois,
+                              int64_t batch_size, int64_t channels, int64_t height,
+                              int64_t width, double spatial_scale, int64_t sampling_ratio,
+                              bool aligned) {
+  TORCH_CHECK(grad_output.device().is_cpu() && grad_output.dim() == 4 &&
+                  grad_output.size(0) == rois.size(0) && grad_output.size(1) == channels,
+              "roi_align_cpu: grad_output must be (N, C, PH, PW) for N rois and C channels");
+  TORCH_CHECK(rois.scalar_type() == grad_output.scalar_type(),
+              "roi_align_cpu: grad_output and rois must have the same dtype");
+  const int64_t pooled_height = grad_output.size(2), pooled_width = grad_output.size(3);
+  check_inputs(rois, pooled_height, pooled_width);
+  const at::Tensor grad = grad_output.contiguous();
+  const at::Tensor r = rois.contiguous();
+  const int64_t num_rois = r.size(0);
+  const int64_t bins = pooled_height * pooled_width;
+  at::Tensor grad_input = at::zeros({batch_size, channels, height, width}, grad.options());
+  if (num_rois == 0 || grad_input.numel() == 0) return grad_input;
+
+  AT_DISPATCH_FLOATING_TYPES(grad.scalar_type(), "roi_align_backward_cpu", [&] {
+    const auto samples = all_roi_samples<scalar_t>(r, height, width, pooled_height,
+                                                   pooled_width, spatial_scale,
+                                                   sampling_ratio, aligned);
+    for (const auto& s : samples) {
+      TORCH_CHECK(s.batch >= 0 && s.batch < batch_size, "roi_align_cpu: batch index ",
+                  s.batch, " out of range for ", batch_size, " images");
+    }
+    const scalar_t* grad_data = grad.data_ptr<scalar_t>();
+    scalar_t* grad_in_data = grad_input.data_ptr<scalar_t>();
+    at::parallel_for(0, channels, kChannelBlock, [&](int64_t c_begin, int64_t c_end) {
+      for (int64_t c0 = c_begin; c0 < c_end; c0 += kChannelBlock) {
+        const int64_t c1 = std::min(c0 + kChannelBlock, c_end);
+        for (int64_t n = 0; n < num_rois; ++n) {
+          const auto& s = samples[n];
+          for (int64_t c = c0; c < c1; ++c) {
+            scalar_t* plane = grad_in_data + (s.batch * channels + c) * height * width;
+            const scalar_t* g = grad_data + (n * channels + c) * bins;
+            for (int64_t bin = 0; bin < bins; ++bin) {
+              // mmcv's order of operations and of accumulation: bit-identical gradients
+              for (int64_t k = s.bin_start[bin]; k < s.bin_start[bin + 1]; ++k) {
+                plane[s.offsets[k]] += g[bin] * s.weights[k] / s.count;
+              }
+            }
+          }
+        }
+      }
+    });
+  });
+  return grad_input;
+}
+
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
+  m.def("roi_align_forward", &roi_align_forward,
+        "RoIAlign forward, average pooling, multi-threaded over channels (CPU)",
+        py::arg("input"), py::arg("rois"), py::arg("pooled_height"), py::arg("pooled_width"),
+        py::arg("spatial_scale"), py::arg("sampling_ratio"), py::arg("aligned"),
+        py::call_guard<py::gil_scoped_release>());
+  m.def("roi_align_backward", &roi_align_backward,
+        "RoIAlign backward: gradient of the input feature map (CPU)", py::arg("grad_output"),
+        py::arg("rois"), py::arg("batch_size"), py::arg("channels"), py::arg("height"),
+        py::arg("width"), py::arg("spatial_scale"), py::arg("sampling_ratio"),
+        py::arg("aligned"), py::call_guard<py::gil_scoped_release>());
+}

@@ -14,7 +14,6 @@ layer, so that the difference to the first row is the pose head and its post-pro
 """
 import argparse
 import copy
-import time
 
 import numpy as np
 import torch
@@ -25,6 +24,7 @@ from mmengine.structures import InstanceData
 
 from mmpose6d.geometry import pose_to_bbox
 from mmpose6d.registry import MODELS
+from mmpose6d.utils.benchmark import median_seconds
 
 
 def with_mmcv_roi_layer(model_cfg, sampling_ratio, aligned):
@@ -73,17 +73,6 @@ def make_batch(width, height, num_faces, reference68, seed=0):
     return dict(inputs=[image], data_samples=[sample])
 
 
-def time_it(fn, repeat, warmup=2):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
 def benchmark(model, batch, repeat):
     """Median seconds of one SGD train step and of one single-image inference."""
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-5, momentum=0.9)
@@ -103,8 +92,8 @@ def benchmark(model, batch, repeat):
             data = model.data_preprocessor(copy.deepcopy(batch), False)
             return model(**data, mode='predict')
 
-    train = time_it(train_step, repeat)
-    test = time_it(infer, repeat)
+    train = median_seconds(train_step, repeat, warmup=2)
+    test = median_seconds(infer, repeat, warmup=2)
     return train, test, len(infer()[0].pred_instances)
 
 

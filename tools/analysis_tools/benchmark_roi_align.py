@@ -7,23 +7,12 @@ of ``--channels`` channels: img2pose's sampled RoIs on P2 of a 640x480 train ima
 kernels get the same tensors; the script also checks that they agree bit for bit.
 """
 import argparse
-import time
 
-import numpy as np
 import torch
 from mmcv.ops import roi_align as mmcv_roi_align
 
 from mmpose6d.ops import ext_available, roi_align
-
-
-def median_time(fn, repeat):
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+from mmpose6d.utils.benchmark import median_seconds
 
 
 def main():
@@ -54,9 +43,9 @@ def main():
           f'median of {args.repeat}')
     results = {}
     for name, fn in (('mmcv', mmcv_roi_align), ('mmpose6d', roi_align)):
-        forward = median_time(lambda: fn(feats.detach(), rois, *params), args.repeat)
-        both = median_time(lambda: torch.autograd.grad(fn(feats, rois, *params), feats,
-                                                       grad_out), args.repeat)
+        forward = median_seconds(lambda: fn(feats.detach(), rois, *params), args.repeat)
+        both = median_seconds(
+            lambda: torch.autograd.grad(fn(feats, rois, *params), feats, grad_out), args.repeat)
         out = fn(feats, rois, *params)
         results[name] = (out, *torch.autograd.grad(out, feats, grad_out))
         print(f'{name:9s} forward {forward * 1e3:7.1f} ms   backward '

@@ -16,8 +16,7 @@
 
 namespace {
 
-// Channels handled together per RoI: their input planes stay in cache while a RoI's
-// samples are reused.
+// Channels handled together per RoI (see for_each_roi_and_channel).
 constexpr int64_t kChannelBlock = 16;
 
 template <typename T>
@@ -108,11 +107,13 @@ RoISamples<T> roi_samples(const T* roi, int64_t height, int64_t width, int64_t p
   return s;
 }
 
+// The samples of every RoI; each RoI's batch index must be below batch_size.
 template <typename T>
-std::vector<RoISamples<T>> all_roi_samples(const at::Tensor& rois, int64_t height,
-                                           int64_t width, int64_t pooled_height,
-                                           int64_t pooled_width, double spatial_scale,
-                                           int64_t sampling_ratio, bool aligned) {
+std::vector<RoISamples<T>> all_roi_samples(const at::Tensor& rois, int64_t batch_size,
+                                           int64_t height, int64_t width,
+                                           int64_t pooled_height, int64_t pooled_width,
+                                           double spatial_scale, int64_t sampling_ratio,
+                                           bool aligned) {
   const int64_t num_rois = rois.size(0);
   const T* roi_data = rois.data_ptr<T>();
   std::vector<RoISamples<T>> samples(num_rois);
@@ -123,6 +124,10 @@ std::vector<RoISamples<T>> all_roi_samples(const at::Tensor& rois, int64_t heigh
                                   aligned);
     }
   });
+  for (const auto& s : samples) {
+    TORCH_CHECK(s.batch >= 0 && s.batch < batch_size, "roi_align_cpu: batch index ", s.batch,
+                " out of range for ", batch_size, " images");
+  }
   return samples;
 }
 
@@ -133,6 +138,21 @@ void check_inputs(const at::Tensor& rois, int64_t pooled_height, int64_t pooled_
               rois.sizes());
   TORCH_CHECK(pooled_height > 0 && pooled_width > 0,
               "roi_align_cpu: output size must be positive");
+}
+
+// fn(roi, channel) for every pair. Channels are split over ATen's threads, each thread
+// walking its channels in blocks per RoI (planes in cache, the RoI's samples reused);
+// every (image, channel) plane is touched by one thread only.
+template <typename F>
+void for_each_roi_and_channel(int64_t num_rois, int64_t channels, const F& fn) {
+  at::parallel_for(0, channels, kChannelBlock, [&](int64_t c_begin, int64_t c_end) {
+    for (int64_t c0 = c_begin; c0 < c_end; c0 += kChannelBlock) {
+      const int64_t c1 = std::min(c0 + kChannelBlock, c_end);
+      for (int64_t n = 0; n < num_rois; ++n) {
+        for (int64_t c = c0; c < c1; ++c) fn(n, c);
+      }
+    }
+  });
 }
 
 }  // namespace
@@ -155,36 +175,25 @@ at::Tensor roi_align_forward(const at::Tensor& input, const at::Tensor& rois,
   if (num_rois == 0 || output.numel() == 0) return output;
 
   AT_DISPATCH_FLOATING_TYPES(in.scalar_type(), "roi_align_forward_cpu", [&] {
-    const auto samples = all_roi_samples<scalar_t>(r, height, width, pooled_height,
-                                                   pooled_width, spatial_scale,
-                                                   sampling_ratio, aligned);
-    for (const auto& s : samples) {
-      TORCH_CHECK(s.batch >= 0 && s.batch < in.size(0), "roi_align_cpu: batch index ",
-                  s.batch, " out of range for ", in.size(0), " images");
-    }
+    const auto samples = all_roi_samples<scalar_t>(r, in.size(0), height, width,
+                                                   pooled_height, pooled_width,
+                                                   spatial_scale, sampling_ratio, aligned);
     const scalar_t* in_data = in.data_ptr<scalar_t>();
     scalar_t* out_data = output.data_ptr<scalar_t>();
-    at::parallel_for(0, channels, kChannelBlock, [&](int64_t c_begin, int64_t c_end) {
-      for (int64_t c0 = c_begin; c0 < c_end; c0 += kChannelBlock) {
-        const int64_t c1 = std::min(c0 + kChannelBlock, c_end);
-        for (int64_t n = 0; n < num_rois; ++n) {
-          const auto& s = samples[n];
-          for (int64_t c = c0; c < c1; ++c) {
-            const scalar_t* plane = in_data + (s.batch * channels + c) * height * width;
-            scalar_t* out = out_data + (n * channels + c) * bins;
-            for (int64_t bin = 0; bin < bins; ++bin) {
-              scalar_t value = 0;
-              for (int64_t k = s.bin_start[bin]; k < s.bin_start[bin + 1]; k += 4) {
-                // one sample's 4 corners summed first, as mmcv: bit-identical outputs
-                value += s.weights[k] * plane[s.offsets[k]] +
-                         s.weights[k + 1] * plane[s.offsets[k + 1]] +
-                         s.weights[k + 2] * plane[s.offsets[k + 2]] +
-                         s.weights[k + 3] * plane[s.offsets[k + 3]];
-              }
-              out[bin] = value / s.count;
-            }
-          }
+    for_each_roi_and_channel(num_rois, channels, [&](int64_t n, int64_t c) {
+      const auto& s = samples[n];
+      const scalar_t* plane = in_data + (s.batch * channels + c) * height * width;
+      scalar_t* out = out_data + (n * channels + c) * bins;
+      for (int64_t bin = 0; bin < bins; ++bin) {
+        scalar_t value = 0;
+        for (int64_t k = s.bin_start[bin]; k < s.bin_start[bin + 1]; k += 4) {
+          // one sample's 4 corners summed first, as mmcv: bit-identical outputs
+          value += s.weights[k] * plane[s.offsets[k]] +
+                   s.weights[k + 1] * plane[s.offsets[k + 1]] +
+                   s.weights[k + 2] * plane[s.offsets[k + 2]] +
+                   s.weights[k + 3] * plane[s.offsets[k + 3]];
         }
+        out[bin] = value / s.count;
       }
     });
   });
@@ -210,30 +219,19 @@ at::Tensor roi_align_backward(const at::Tensor& grad_output, const at::Tensor& r
   if (num_rois == 0 || grad_input.numel() == 0) return grad_input;
 
   AT_DISPATCH_FLOATING_TYPES(grad.scalar_type(), "roi_align_backward_cpu", [&] {
-    const auto samples = all_roi_samples<scalar_t>(r, height, width, pooled_height,
-                                                   pooled_width, spatial_scale,
-                                                   sampling_ratio, aligned);
-    for (const auto& s : samples) {
-      TORCH_CHECK(s.batch >= 0 && s.batch < batch_size, "roi_align_cpu: batch index ",
-                  s.batch, " out of range for ", batch_size, " images");
-    }
+    const auto samples = all_roi_samples<scalar_t>(r, batch_size, height, width,
+                                                   pooled_height, pooled_width,
+                                                   spatial_scale, sampling_ratio, aligned);
     const scalar_t* grad_data = grad.data_ptr<scalar_t>();
     scalar_t* grad_in_data = grad_input.data_ptr<scalar_t>();
-    at::parallel_for(0, channels, kChannelBlock, [&](int64_t c_begin, int64_t c_end) {
-      for (int64_t c0 = c_begin; c0 < c_end; c0 += kChannelBlock) {
-        const int64_t c1 = std::min(c0 + kChannelBlock, c_end);
-        for (int64_t n = 0; n < num_rois; ++n) {
-          const auto& s = samples[n];
-          for (int64_t c = c0; c < c1; ++c) {
-            scalar_t* plane = grad_in_data + (s.batch * channels + c) * height * width;
-            const scalar_t* g = grad_data + (n * channels + c) * bins;
-            for (int64_t bin = 0; bin < bins; ++bin) {
-              // mmcv's order of operations and of accumulation: bit-identical gradients
-              for (int64_t k = s.bin_start[bin]; k < s.bin_start[bin + 1]; ++k) {
-                plane[s.offsets[k]] += g[bin] * s.weights[k] / s.count;
-              }
-            }
-          }
+    for_each_roi_and_channel(num_rois, channels, [&](int64_t n, int64_t c) {
+      const auto& s = samples[n];
+      scalar_t* plane = grad_in_data + (s.batch * channels + c) * height * width;
+      const scalar_t* g = grad_data + (n * channels + c) * bins;
+      for (int64_t bin = 0; bin < bins; ++bin) {
+        // mmcv's order of operations and of accumulation: bit-identical gradients
+        for (int64_t k = s.bin_start[bin]; k < s.bin_start[bin + 1]; ++k) {
+          plane[s.offsets[k]] += g[bin] * s.weights[k] / s.count;
         }
       }
     });

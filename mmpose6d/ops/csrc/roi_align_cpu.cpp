@@ -170,7 +170,8 @@ at::Tensor roi_align_forward(const at::Tensor& input, const at::Tensor& rois,
   const int64_t num_rois = r.size(0), channels = in.size(1);
   const int64_t height = in.size(2), width = in.size(3);
   const int64_t bins = pooled_height * pooled_width;
-  at::Tensor output = at::zeros({num_rois, channels, pooled_height, pooled_width},
+  // every element is written below: no zero fill
+  at::Tensor output = at::empty({num_rois, channels, pooled_height, pooled_width},
                                 in.options());
   if (num_rois == 0 || output.numel() == 0) return output;
 

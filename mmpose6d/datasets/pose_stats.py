@@ -1,6 +1,6 @@
 """``pose_mean`` / ``pose_stddev``: statistics of the labelled training faces' local poses.
 
-The RoI head normalises its targets with them (``design/geometry.md``, "Normalisation"). Used
+The RoI head normalises its targets with them (``docs/geometry.md``, "Normalisation"). Used
 by ``tools/dataset_converters/img2pose_to_lmdb.py --train`` and
 ``tools/dataset_converters/compute_pose_stats.py``.
 """

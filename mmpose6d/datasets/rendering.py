@@ -1,7 +1,7 @@
 """Synthetic face images with exact 6DoF poses: a textured 3D face scan rendered with OpenCV.
 
 The scan is menpo3d's ``james`` (BSD-3, shipped in the menpo3d 0.8.6 sdist and fetched with
-pip). Faces are drawn with the img2pose camera (``design/geometry.md``): a global pose
+pip). Faces are drawn with the img2pose camera (``docs/geometry.md``): a global pose
 ``[rx, ry, rz, tx, ty, tz]`` maps scan points X to ``R(r) X + t`` and ``K_img`` projects them,
 so the projected scan landmarks and the render poses are exact labels for tests and demos.
 This module imports neither mmdet nor mmcv.
@@ -458,7 +458,7 @@ def render_image(scan, rng, options):
     poses, boxes = poses[order], boxes[order]
     # Each face is drawn as img2pose's labelling sees it: by the camera of its annotation box
     # with the local pose, so EPnP in that box frame inverts the landmarks exactly. The saved
-    # global pose is that local pose moved into the image (geometry.md), the label img2pose
+    # global pose is that local pose moved into the image (docs/geometry.md), the label img2pose
     # would give; it differs from the sampled one only by the box-frame approximation.
     image_wh = np.array([width, height], float)
     local = pose_full_image_to_bbox(poses, image_wh, boxes).reshape(-1, 6)

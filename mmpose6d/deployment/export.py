@@ -3,18 +3,21 @@
 :class:`Img2PoseExportModel` reuses the model's modules and weights (backbone, neck, RPN and
 RoI head convs / FCs, data preprocessor constants) and re-writes only what does not trace:
 mmdet's post-processing (Python branches on data, ``len()``, in-place clamps) and mmcv's
-NMS / RoIAlign (see :mod:`.ops`). Every step follows mmdet / :class:`PoseBBoxHead`:
+NMS / RoIAlign (see :mod:`.ops`). Every step follows :class:`Img2PoseRPNHead` and
+:class:`PoseRoIHead`:
 
 1. uint8 BGR image (H, W, 3) -> float, BGR->RGB, ``(x - mean) / std``, zero-pad to the
    preprocessor's ``pad_size_divisor`` (what ``DetDataPreprocessor`` does);
 2. backbone + FPN;
-3. RPN: per level the ``nms_pre`` best sigmoid scores, deltas decoded on the anchors and
-   clipped to the image, boxes of width/height <= ``min_bbox_size`` dropped, NMS per level
-   (mmcv's ``batched_nms`` level offsets), the first ``max_per_img`` proposals;
-4. RoIAlign of each proposal on its FPN level (``finest_scale`` rule). Proposals are grouped
-   by level rather than scattered back: the order is irrelevant past the final NMS;
-5. RoI head: softmax face score, ``score > score_thr``, de-normalised local pose -> global
-   pose -> box from pose, NMS, the first ``max_per_img`` faces.
+3. RPN: per level the ``nms_pre`` best objectness logits, deltas decoded on the anchors and
+   clipped to the image, boxes narrower or lower than ``min_bbox_size`` dropped, NMS per
+   level (mmcv's ``batched_nms`` level offsets), the first ``max_per_img`` proposals;
+4. RoIAlign of each proposal on its FPN level (the extractor's level rule). Proposals are
+   grouped by level rather than scattered back: the order is irrelevant past the final NMS;
+5. RoI heads: softmax face score, ``score > score_thr`` and proposals of at least
+   ``min_bbox_size``, the pose branch on those, de-normalised local pose -> global pose
+   (integer box principal point) -> box from pose, NMS, the first ``max_per_img`` faces
+   (all when it is not positive). The geometry runs in float32 here (float64 in PyTorch).
 """
 import math
 import warnings
@@ -38,7 +41,7 @@ class Img2PoseExportModel(nn.Module):
 
     def __init__(self, model, height, width):
         super().__init__()
-        head = model.roi_head.bbox_head
+        head = model.roi_head.pose_head
         if head.num_classes != 1:
             raise ValueError(f'export supports one class (face), the model has '
                              f'{head.num_classes}')
@@ -74,7 +77,6 @@ class Img2PoseExportModel(nn.Module):
         #: proposals kept per level before NMS (all, or the nms_pre best)
         self.level_sizes = [nms_pre if 0 < nms_pre < len(p) else len(p) for p in self.priors]
         self.roi_strides = extractor.featmap_strides
-        self.finest_scale = extractor.finest_scale
 
     def preprocess(self, image):
         """uint8 (H, W, 3) BGR -> the normalised, padded (1, 3, H', W') network input."""
@@ -102,7 +104,7 @@ class Img2PoseExportModel(nn.Module):
         scores, deltas, anchors, levels = [], [], [], []
         for level, (cls, reg, prior, size) in enumerate(
                 zip(cls_scores, bbox_preds, self.priors, self.level_sizes)):
-            score = cls[0].permute(1, 2, 0).reshape(-1).sigmoid()
+            score = cls[0].permute(1, 2, 0).reshape(-1)
             delta = reg[0].permute(1, 2, 0).reshape(-1, 4)
             if size < prior.shape[0]:
                 score, keep = score.topk(size)
@@ -116,7 +118,7 @@ class Img2PoseExportModel(nn.Module):
         min_size = self.rpn_cfg.get('min_bbox_size', -1)
         if min_size >= 0:
             wh = boxes[:, 2:] - boxes[:, :2]
-            valid = ((wh[:, 0] > min_size) & (wh[:, 1] > min_size)).nonzero()[:, 0]
+            valid = ((wh[:, 0] >= min_size) & (wh[:, 1] >= min_size)).nonzero()[:, 0]
             boxes, scores, levels = boxes[valid], scores[valid], levels[valid]
         offset_boxes = boxes + (levels * (boxes.max() + 1))[:, None]
         keep = nms(offset_boxes, scores, self.rpn_cfg.nms.iou_threshold,
@@ -126,13 +128,12 @@ class Img2PoseExportModel(nn.Module):
     def roi_features(self, feats, proposals):
         """RoIAlign features of the proposals grouped by FPN level, and the proposals in the
         same order."""
-        wh = proposals[:, 2:] - proposals[:, :2]
-        scale = torch.sqrt(wh[:, 0] * wh[:, 1])
-        levels = torch.floor(torch.log2(scale / self.finest_scale + 1e-6)).clamp(
-            0, len(self.roi_strides) - 1)
+        extractor = self.model.roi_head.bbox_roi_extractor
+        levels = extractor.map_roi_levels(
+            torch.cat([torch.zeros_like(proposals[:, :1]), proposals], 1), len(self.roi_strides))
         roi_feats, rois = [], []
-        size = self.model.roi_head.bbox_roi_extractor.roi_layers[0].output_size[0]
-        ratio = self.model.roi_head.bbox_roi_extractor.roi_layers[0].sampling_ratio
+        size = extractor.roi_layers[0].output_size[0]
+        ratio = extractor.roi_layers[0].sampling_ratio
         for level, stride in enumerate(self.roi_strides):
             boxes = proposals[(levels == level).nonzero()[:, 0]]
             roi_feats.append(roi_align(feats[level], boxes, size, 1.0 / stride, ratio))
@@ -142,16 +143,22 @@ class Img2PoseExportModel(nn.Module):
     def forward(self, image):
         feats = self.model.extract_feat(self.preprocess(image))
         roi_feats, rois = self.roi_features(feats, self.proposals(feats))
-        head = self.model.roi_head.bbox_head
-        cls_score, pose_pred = head(roi_feats)
-        scores = cls_score.softmax(-1)[:, 0]
-        keep = (scores > self.rcnn_cfg.score_thr).nonzero()[:, 0]
+        roi_head = self.model.roi_head
+        scores = roi_head.bbox_head(roi_feats)[0].softmax(-1)[:, 0]
+        wh = rois[:, 2:] - rois[:, :2]
+        min_size = self.rcnn_cfg.get('min_bbox_size', -1)
+        keep = (scores > self.rcnn_cfg.score_thr) & (wh >= min_size).all(1)
+        keep = keep.nonzero()[:, 0]
         scores, rois = scores[keep], rois[keep]
-        local = head.denormalize(pose_pred[keep])
+        head = roi_head.pose_head
+        local = head.denormalize(head(roi_feats[keep]))
         image_wh = local.new_tensor([self.width, self.height])
-        poses = pose_bbox_to_full_image(local, image_wh, rois)
+        poses = pose_bbox_to_full_image(local, image_wh, rois, integer_principal_point=True,
+                                        nearest_rotation=head.nearest_rotation)
         boxes = pose_to_bbox(poses, image_wh, head.reference68, **head.bbox_factors)
-        keep = nms(boxes, scores, self.rcnn_cfg.nms.iou_threshold, self.rcnn_cfg.max_per_img)
+        max_num = self.rcnn_cfg.get('max_per_img', -1)
+        keep = nms(boxes, scores, self.rcnn_cfg.nms.iou_threshold,
+                   max_num if max_num and max_num > 0 else self.rpn_cfg.max_per_img)
         return boxes[keep], scores[keep], poses[keep]
 
 

@@ -1,4 +1,4 @@
-"""The img2pose geometry core (``design/geometry.md``), vectorised over faces.
+"""The img2pose geometry core (``docs/geometry.md``), vectorised over faces.
 
 Functions take numpy arrays and return numpy, or take tensors and return (differentiable)
 tensors, from one torch-written definition.

@@ -1,6 +1,6 @@
 """img2pose camera model: intrinsics, local <-> global pose, projection, box from pose.
 
-Every formula follows ``design/geometry.md`` (floor divisions included), so checkpoints
+Every formula follows ``docs/geometry.md`` (floor divisions included), so checkpoints
 trained with the original img2pose code give the same answers.
 """
 import numpy as np
@@ -44,42 +44,66 @@ def trunc(x):
     return torch.sign(x) * torch.floor(torch.abs(x))
 
 
-def _box_frame(image_wh, boxes):
+def _box_frame(image_wh, boxes, dtype, integer_principal_point=False):
     """The shear ``K_img^-1 @ K_b`` of each box, as its two offsets ``(cx_b - w // 2) / f``
-    and ``(cy_b - h // 2) / f``, and s / f; ``image_wh`` is (2,) or (N,2), one image size
-    for all boxes or one per box."""
-    w, h = image_wh[..., 0], image_wh[..., 1]
-    f = w + h
+    and ``(cy_b - h // 2) / f``, and s / f, in ``dtype``; ``image_wh`` is (2,) or (N,2), one
+    image size for all boxes or one per box.
+
+    The box centre and size are computed in the boxes' own dtype, as the original does with
+    its float32 proposals; ``integer_principal_point`` truncates the centre to an integer, as
+    the original's inference does (its box intrinsics are an integer array).
+    """
     x1, y1, x2, y2 = boxes.unbind(-1)
-    shear_x = (x1 + _floor_half(x2 - x1) - _floor_half(w)) / f
-    shear_y = (y1 + _floor_half(y2 - y1) - _floor_half(h)) / f
-    return shear_x, shear_y, ((x2 - x1) + (y2 - y1)) / f
+    cx, cy = x1 + _floor_half(x2 - x1), y1 + _floor_half(y2 - y1)
+    if integer_principal_point:
+        cx, cy = trunc(cx), trunc(cy)
+    size = (x2 - x1) + (y2 - y1)
+    w, h = image_wh[..., 0].to(dtype), image_wh[..., 1].to(dtype)
+    f = w + h
+    return ((cx.to(dtype) - _floor_half(w)) / f, (cy.to(dtype) - _floor_half(h)) / f,
+            size.to(dtype) / f)
 
 
-def _apply_shear(poses, shear_x, shear_y):
-    """``t <- S t`` and ``R <- nearest_rotation(S R)`` for ``S = [[1, 0, sx], [0, 1, sy],
-    [0, 0, 1]]`` (its inverse is the same with the offsets negated)."""
+def _apply_shear(poses, shear_x, shear_y, nearest_rotation):
+    """``t <- S t`` and ``R <- to_rotation(S R)`` for ``S = [[1, 0, sx], [0, 1, sy],
+    [0, 0, 1]]`` (its inverse is the same with the offsets negated).
+
+    ``to_rotation`` is the original's quaternion extraction from the sheared matrix itself
+    (:func:`matrix_to_rotvec_t`), or with ``nearest_rotation`` the orthogonalised matrix.
+    """
     r0, r1, r2 = rotvec_to_matrix_t(poses[:, :3]).unbind(-2)
     sheared = torch.stack([r0 + shear_x[:, None] * r2, r1 + shear_y[:, None] * r2, r2], -2)
+    if nearest_rotation:
+        sheared = nearest_rotation_t(sheared)
     tx, ty, tz = poses[:, 3], poses[:, 4], poses[:, 5]
     trans = torch.stack([tx + shear_x * tz, ty + shear_y * tz, tz], -1)
-    return torch.cat([matrix_to_rotvec_t(nearest_rotation_t(sheared)), trans], -1)
+    return torch.cat([matrix_to_rotvec_t(sheared), trans], -1)
 
 
 @numpy_or_torch
-def pose_bbox_to_full_image(poses, image_wh, boxes):
+def pose_bbox_to_full_image(poses, image_wh, boxes, integer_principal_point=False,
+                            nearest_rotation=False):
     """Local poses (N,6), relative to ``boxes`` (N,4), -> global poses (N,6) in the image
-    of size ``image_wh`` ((2,), or (N,2) for boxes from several images)."""
-    shear_x, shear_y, s_over_f = _box_frame(image_wh, boxes)
+    of size ``image_wh`` ((2,), or (N,2) for boxes from several images).
+
+    ``integer_principal_point``: truncate the box centre to an integer (the original's
+    inference); ``nearest_rotation``: orthogonalise the sheared rotation first instead of
+    the original's direct quaternion extraction (``docs/geometry.md``).
+    """
+    shear_x, shear_y, s_over_f = _box_frame(image_wh, boxes, poses.dtype,
+                                            integer_principal_point)
     scaled = torch.cat([poses[:, :5], poses[:, 5:] / s_over_f[:, None]], -1)
-    return _apply_shear(scaled, shear_x, shear_y)
+    return _apply_shear(scaled, shear_x, shear_y, nearest_rotation)
 
 
 @numpy_or_torch
-def pose_full_image_to_bbox(poses, image_wh, boxes):
-    """Global poses (N,6) -> local poses (N,6) relative to ``boxes`` (N,4); exact inverse."""
-    shear_x, shear_y, s_over_f = _box_frame(image_wh, boxes)
-    local = _apply_shear(poses, -shear_x, -shear_y)
+def pose_full_image_to_bbox(poses, image_wh, boxes, integer_principal_point=False,
+                            nearest_rotation=False):
+    """Global poses (N,6) -> local poses (N,6) relative to ``boxes`` (N,4): the inverse
+    steps in reverse order (not an exact inverse with the original's rotation step)."""
+    shear_x, shear_y, s_over_f = _box_frame(image_wh, boxes, poses.dtype,
+                                            integer_principal_point)
+    local = _apply_shear(poses, -shear_x, -shear_y, nearest_rotation)
     return torch.cat([local[:, :5], local[:, 5:] * s_over_f[:, None]], -1)
 
 

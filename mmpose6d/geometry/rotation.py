@@ -27,22 +27,28 @@ def rotvec_to_matrix_t(rotvecs):
 
 
 def matrix_to_rotvec_t(matrices):
-    """Rotation matrices (..., 3, 3) -> rotation vectors with angle in [0, pi] (as scipy)."""
+    """Matrices (..., 3, 3) -> rotation vectors with angle in [0, pi], by Markley's quaternion
+    extraction applied to the matrix as it is (scipy <= 1.15.1's ``Rotation.from_matrix``).
+
+    Exact for a rotation. For a non-orthogonal matrix (img2pose's sheared ``K^-1 K_b R``) it
+    is NOT the nearest rotation; it is what the original img2pose computes. The formula is
+    picked by the largest of ``(m00, m11, m22, trace)`` (the first on ties).
+    """
     m = matrices
     m00, m11, m22 = m[..., 0, 0], m[..., 1, 1], m[..., 2, 2]
     trace = m00 + m11 + m22
-    # Shepperd: four proportional quaternion candidates (w, x, y, z); take the best conditioned.
+    # four proportional quaternion candidates (w, x, y, z), one per decision entry
     candidates = torch.stack([
-        torch.stack([1 + trace, m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0],
-                     m[..., 1, 0] - m[..., 0, 1]], -1),
         torch.stack([m[..., 2, 1] - m[..., 1, 2], 1 + m00 - m11 - m22,
                      m[..., 0, 1] + m[..., 1, 0], m[..., 0, 2] + m[..., 2, 0]], -1),
         torch.stack([m[..., 0, 2] - m[..., 2, 0], m[..., 0, 1] + m[..., 1, 0],
                      1 - m00 + m11 - m22, m[..., 1, 2] + m[..., 2, 1]], -1),
         torch.stack([m[..., 1, 0] - m[..., 0, 1], m[..., 0, 2] + m[..., 2, 0],
                      m[..., 1, 2] + m[..., 2, 1], 1 - m00 - m11 + m22], -1),
+        torch.stack([1 + trace, m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0],
+                     m[..., 1, 0] - m[..., 0, 1]], -1),
     ], -2)
-    best = torch.stack([trace, m00, m11, m22], -1).argmax(-1)
+    best = torch.stack([m00, m11, m22, trace], -1).argmax(-1)
     quat = torch.gather(candidates, -2, best[..., None, None].expand(*best.shape, 1, 4))[..., 0, :]
     quat = quat / quat.norm(dim=-1, keepdim=True)
     quat = torch.where(quat[..., :1] < 0, -quat, quat)
@@ -64,10 +70,10 @@ def _cross(a, b):
 def nearest_rotation_t(matrices, iterations=12):
     """Nearest rotation (Frobenius) of near-rotation matrices, by Newton's polar iteration.
 
-    Equals ``U @ V^T`` of the SVD (what scipy's ``Rotation.from_matrix`` returns) but stays
-    differentiable where singular values repeat, e.g. for an exact rotation. ``inv(R)^T`` is
-    written as the cofactor matrix over the determinant: elementwise ops, fast for batches of
-    3x3 and exportable to ONNX.
+    Equals ``U @ V^T`` of the SVD (what scipy >= 1.15.2's ``Rotation.from_matrix`` returns)
+    but stays differentiable where singular values repeat, e.g. for an exact rotation.
+    ``inv(R)^T`` is written as the cofactor matrix over the determinant: elementwise ops, fast
+    for batches of 3x3 and exportable to ONNX.
     """
     rot = matrices
     for _ in range(iterations):

@@ -1,5 +1,10 @@
+from .dense_heads import Img2PoseRPNHead
 from .detectors import Img2Pose
-from .roi_heads import PoseBBoxHead, PoseRoIHead
+from .roi_heads import OpsRoIExtractor, PoseHead, PoseRoIHead
+from .task_modules import MatcherAssigner, TorchvisionAnchorGenerator
 from .test_time_augs import Img2PoseTTAModel
 
-__all__ = ['Img2Pose', 'PoseRoIHead', 'PoseBBoxHead', 'Img2PoseTTAModel']
+__all__ = [
+    'Img2Pose', 'Img2PoseRPNHead', 'PoseRoIHead', 'PoseHead', 'OpsRoIExtractor',
+    'MatcherAssigner', 'TorchvisionAnchorGenerator', 'Img2PoseTTAModel'
+]

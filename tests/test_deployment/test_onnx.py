@@ -24,7 +24,7 @@ REF68 = np.load(REPO / 'pose_references' / 'ref68.npy')
 HEIGHT, WIDTH = 256, 320
 CONFIG = f"""_base_ = {str(BASE)!r}
 model = dict(
-    roi_head=dict(bbox_head=dict(pose_mean=[0, 0, 0, 0, 0, 6],
+    roi_head=dict(pose_head=dict(pose_mean=[0, 0, 0, 0, 0, 6],
                                  pose_stddev=[0.3, 0.5, 0.3, 0.05, 0.05, 1.5])),
     test_cfg=dict(rcnn=dict(score_thr={{score_thr}})))
 """
@@ -70,7 +70,7 @@ def random_model(config_path, score_thr):
 def exported(tmp_path_factory):
     """The tool's export of a random model saved as a checkpoint -> (model, session)."""
     tmp_path = tmp_path_factory.mktemp('onnx')
-    model = random_model(tmp_path / 'img2pose_random.py', 0.75)
+    model = random_model(tmp_path / 'img2pose_random.py', 0.7)
     torch.save(dict(state_dict=model.state_dict()), tmp_path / 'random.pth')
     onnx_path = tmp_path / 'img2pose.onnx'
     result = subprocess.run(
@@ -95,7 +95,7 @@ def test_onnxruntime_matches_pytorch(exported, seed):
     image = face_image(seed)
     expected = sorted_by_score(predict_pytorch(model, image))
     out = sorted_by_score(session(image))
-    assert 5 <= len(expected['scores']) < 100  # detections, below the max_per_img cut
+    assert 5 <= len(expected['scores']) < 100  # some detections, not every proposal
     assert out['boxes'].shape == (len(expected['scores']), 4) and out['poses'].shape[1] == 6
     np.testing.assert_allclose(out['scores'], expected['scores'], rtol=0, atol=1e-4)
     np.testing.assert_allclose(out['boxes'], expected['boxes'], rtol=0, atol=1)

@@ -1,19 +1,13 @@
 """The official WIDER FACE val ground truth (``shared/data/wider_face_val_gt``)."""
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from mmpose6d.evaluation.functional import load_wider_gt
 
-WIDER_GT_DIR = Path(__file__).resolve().parents[3] / 'shared' / 'data' / 'wider_face_val_gt'
-
 
 @pytest.fixture(scope='session')
-def wider_gt_dir():
-    if not (WIDER_GT_DIR / 'wider_face_val.mat').is_file():
-        pytest.skip(f'WIDER FACE val ground truth not found in {WIDER_GT_DIR}')
-    return WIDER_GT_DIR
+def wider_gt_dir(shared_file):
+    return shared_file('data', 'wider_face_val_gt', 'wider_face_val.mat').parent
 
 
 @pytest.fixture(scope='session')

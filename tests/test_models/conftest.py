@@ -1,5 +1,4 @@
-"""Model fixtures: a PoseBBoxHead built with the golden (original) references."""
-import numpy as np
+"""Model fixtures: a PoseHead built with the golden (original) references."""
 import pytest
 from mmengine.registry import init_default_scope
 
@@ -12,14 +11,13 @@ POSE_STDDEV = [0.3, 0.5, 0.3, 0.05, 0.05, 1.5]
 
 @pytest.fixture
 def pose_head(golden, tmp_path):
+    import numpy as np
     init_default_scope('mmpose6d')
     np.save(tmp_path / 'ref68.npy', golden['ref68'])
     np.save(tmp_path / 'ref5.npy', golden['ref5'])
     np.save(tmp_path / 'pose_stddev.npy', POSE_STDDEV)  # statistics load from files too
     head = MODELS.build(
-        dict(type='PoseBBoxHead', in_channels=256, fc_out_channels=1024, roi_feat_size=7,
-             num_classes=1, pose_mean=POSE_MEAN, pose_stddev=str(tmp_path / 'pose_stddev.npy'),
-             reference68=str(tmp_path / 'ref68.npy'), reference5=str(tmp_path / 'ref5.npy'),
-             loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)))
+        dict(type='PoseHead', pose_mean=POSE_MEAN, pose_stddev=str(tmp_path / 'pose_stddev.npy'),
+             reference68=str(tmp_path / 'ref68.npy'), reference5=str(tmp_path / 'ref5.npy')))
     head.init_weights()
     return head

@@ -73,7 +73,7 @@ def test_dist_train_two_gloo_processes(dist_run):
     checkpoint = torch.load(work_dir / f'iter_{ITERS}.pth', map_location='cpu',
                             weights_only=False)
     assert checkpoint['meta']['iter'] == ITERS
-    assert any(key.startswith('roi_head.bbox_head.pose_branch')
+    assert any(key.startswith('roi_head.pose_head.pose_pred')
                for key in checkpoint['state_dict'])
 
 

@@ -8,7 +8,7 @@ to a temporary file first.
         [--threads 2] [--runs 10] [--cfg-options k=v ...]
 
 Without a checkpoint the weights are random (the config still needs pose_mean/pose_stddev,
-e.g. ``--cfg-options model.roi_head.bbox_head.pose_mean="[0,0,0,0,0,6]"``).
+e.g. ``--cfg-options model.roi_head.pose_head.pose_mean="[0,0,0,0,0,6]"``).
 """
 import argparse
 import os.path as osp

@@ -1,19 +1,25 @@
-# img2pose: ResNet-18 + FPN, RPN, and a RoI head predicting a face score and a 6DoF pose.
+# img2pose (the original FasterDoFRCNN): ResNet-18 + FPN, an RPN, and a RoI head with two
+# branches on one RoIAlign, a face score (`bbox_head`) and a 6DoF pose (`pose_head`). Every
+# setting below is the original's (docs/img2pose_parity.md has the mapping and what each
+# one changes).
 #
-# Anchors. The original builds torchvision's AnchorGenerator with one size per feature map,
-# sizes (16, 32, 64, 128, 256, 512), ratios (0.5, 1, 2) on every map. torchvision pairs the
-# i-th size with the i-th feature map, so the six sizes sit on six FPN levels with strides
-# 4..128, each anchor 4x its stride. mmdet's equivalent: FPN with num_outs=6 (P6 and P7 by
-# stride-2 max pooling, as torchvision's LastLevelMaxPool) and AnchorGenerator(strides=
-# [4, 8, 16, 32, 64, 128], scales=[4], ratios=[0.5, 1, 2]); both use ratio = h / w with
-# h = size * sqrt(ratio) and anchors centred on the stride grid (center_offset=0).
-# RoIs: torchvision's MultiScaleRoIAlign (7x7, sampling_ratio=2, aligned=False) on P2..P5,
-# whose level rule floor(4 + log2(sqrt(area) / 224)) equals mmdet's finest_scale=56 rule.
-# OpsRoIExtractor is mmdet's SingleRoIExtractor with mmpose6d.ops.RoIAlign: mmcv's numbers,
-# on a multi-threaded CPU kernel (mmcv's single-threaded one costs a third of a CPU step).
-# Box deltas: torchvision's BoxCoder weights (1, 1, 1, 1) = mmdet stds (1, 1, 1, 1).
-# pose_mean / pose_stddev: the statistics of the training set's local poses, written by
-# tools/dataset_converters/img2pose_to_lmdb.py --train or compute_pose_stats.py; each
+# Backbone: torchvision's FrozenBatchNorm2d had eps 0 when the published checkpoints were
+# trained (torchvision 0.8); conv1, bn1 and layer1 are frozen (torchvision's 3 trainable
+# layers). FPN: 5 outputs, the 5th by stride-2 max pooling (LastLevelMaxPool), torchvision's
+# init (kaiming uniform, a=1).
+# Anchors: one size per level, 16..256 (the original lists a 6th size, 512, that its
+# zip with the 5 maps never uses), ratios h/w 0.5, 1, 2, rounded base anchors, strides from
+# the padded batch (TorchvisionAnchorGenerator).
+# RPN proposals: by raw objectness logit, 6000 per level, boxes >= 1e-3 px, NMS 0.4 per
+# level, the best 2000 (training) / 1000 (test) across levels. Targets: IoU >= 0.5
+# positive, < 0.3 negative, each face's best anchors positive (torchvision's Matcher);
+# 256 anchors per image, half positive.
+# RoIs: torchvision's MultiScaleRoIAlign (7x7, sampling_ratio 2, aligned=False, levels by
+# its rule) on P2..P5; IoU >= 0.5 positive, 512 per image with 25 % positives, ground
+# truths added. Heads keep PyTorch's default Linear init (init_cfg=[]), as the original.
+# Inference: score > 0.05, proposals >= 0.01 px, box from pose, NMS 0.5, uncapped.
+# pose_mean / pose_stddev: statistics of the training set's local poses (written by
+# tools/dataset_converters/img2pose_to_lmdb.py --train or compute_pose_stats.py); each
 # top-level config names its own files.
 reference68 = 'pose_references/ref68.npy'
 reference5 = 'pose_references/ref5.npy'
@@ -21,41 +27,42 @@ reference5 = 'pose_references/ref5.npy'
 model = dict(
     type='Img2Pose',
     data_preprocessor=dict(
-        type='DetDataPreprocessor',
+        type='mmdet.DetDataPreprocessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True,
         pad_size_divisor=32),
     backbone=dict(
-        type='ResNet',
+        type='mmdet.ResNet',
         depth=18,
         num_stages=4,
         out_indices=(0, 1, 2, 3),
         frozen_stages=1,
-        norm_cfg=dict(type='BN', requires_grad=False),
+        norm_cfg=dict(type='BN', eps=0.0, requires_grad=False),
         norm_eval=True,
-        style='pytorch',
-        init_cfg=None),
+        style='pytorch'),
     neck=dict(
-        type='FPN',
+        type='mmdet.FPN',
         in_channels=[64, 128, 256, 512],
         out_channels=256,
-        num_outs=6),
+        num_outs=5,
+        init_cfg=dict(type='Kaiming', layer='Conv2d', a=1, mode='fan_in',
+                      nonlinearity='leaky_relu', distribution='uniform')),
     rpn_head=dict(
-        type='RPNHead',
+        type='Img2PoseRPNHead',
         in_channels=256,
         feat_channels=256,
         anchor_generator=dict(
-            type='AnchorGenerator',
+            type='TorchvisionAnchorGenerator',
             scales=[4],
             ratios=[0.5, 1.0, 2.0],
-            strides=[4, 8, 16, 32, 64, 128]),
+            strides=[4, 8, 16, 32, 64]),
         bbox_coder=dict(
-            type='DeltaXYWHBBoxCoder',
+            type='mmdet.DeltaXYWHBBoxCoder',
             target_means=[0.0, 0.0, 0.0, 0.0],
             target_stds=[1.0, 1.0, 1.0, 1.0]),
-        loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
-        loss_bbox=dict(type='SmoothL1Loss', beta=1.0 / 9.0, loss_weight=1.0)),
+        loss_cls=dict(type='mmdet.CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
+        loss_bbox=dict(type='mmdet.SmoothL1Loss', beta=1.0 / 9.0, loss_weight=1.0)),
     roi_head=dict(
         type='PoseRoIHead',
         bbox_roi_extractor=dict(
@@ -64,10 +71,21 @@ model = dict(
             out_channels=256,
             featmap_strides=[4, 8, 16, 32]),
         bbox_head=dict(
-            type='PoseBBoxHead',
+            type='mmdet.Shared2FCBBoxHead',
             in_channels=256,
             fc_out_channels=1024,
             roi_feat_size=7,
+            num_classes=1,
+            with_reg=False,
+            loss_cls=dict(type='mmdet.CrossEntropyLoss', use_sigmoid=False,
+                          loss_weight=1.0),
+            init_cfg=[]),
+        pose_head=dict(
+            type='PoseHead',
+            in_channels=256,
+            roi_feat_size=7,
+            fc_out_channels=1024,
+            pose_hidden_channels=256,
             num_classes=1,
             pose_mean=None,
             pose_stddev=None,
@@ -76,20 +94,18 @@ model = dict(
             bbox_x_factor=1.1,
             bbox_y_factor=1.1,
             expand_forehead=0.3,
-            loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
             loss_dof_weight=1.0,
             loss_points_weight=1.0)),
     train_cfg=dict(
         rpn=dict(
             assigner=dict(
-                type='MaxIoUAssigner',
-                pos_iou_thr=0.7,
+                type='MatcherAssigner',
+                pos_iou_thr=0.5,
                 neg_iou_thr=0.3,
-                min_pos_iou=0.3,
                 match_low_quality=True,
                 ignore_iof_thr=-1),
             sampler=dict(
-                type='RandomSampler',
+                type='mmdet.RandomSampler',
                 num=256,
                 pos_fraction=0.5,
                 neg_pos_ub=-1,
@@ -98,20 +114,20 @@ model = dict(
             pos_weight=-1,
             debug=False),
         rpn_proposal=dict(
-            nms_pre=2000,
+            nms_pre=6000,
             max_per_img=2000,
-            nms=dict(type='nms', iou_threshold=0.7),
-            min_bbox_size=0),
+            nms=dict(type='nms', iou_threshold=0.4),
+            min_bbox_size=1e-3),
         rcnn=dict(
             assigner=dict(
-                type='MaxIoUAssigner',
+                type='mmdet.MaxIoUAssigner',
                 pos_iou_thr=0.5,
                 neg_iou_thr=0.5,
                 min_pos_iou=0.5,
                 match_low_quality=False,
                 ignore_iof_thr=-1),
             sampler=dict(
-                type='RandomSampler',
+                type='mmdet.RandomSampler',
                 num=512,
                 pos_fraction=0.25,
                 neg_pos_ub=-1,
@@ -119,13 +135,13 @@ model = dict(
             pos_weight=-1,
             debug=False)),
     test_cfg=dict(
-        # the original keeps 6000 proposals per level before NMS and 1000 after
         rpn=dict(
             nms_pre=6000,
             max_per_img=1000,
-            nms=dict(type='nms', iou_threshold=0.7),
-            min_bbox_size=0),
+            nms=dict(type='nms', iou_threshold=0.4),
+            min_bbox_size=1e-3),
         rcnn=dict(
             score_thr=0.05,
+            min_bbox_size=1e-2,
             nms=dict(type='nms', iou_threshold=0.5),
-            max_per_img=100)))
+            max_per_img=-1)))

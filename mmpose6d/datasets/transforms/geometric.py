@@ -4,6 +4,8 @@ Global pose labels depend on the image size, so they are recomputed afterwards b
 :class:`PoseLabelsFromLandmarks`; only the flip (exact) carries existing ``gt_poses`` over.
 """
 import numpy as np
+import torch
+import torch.nn.functional as F
 from mmcv.transforms import BaseTransform
 from mmdet.datasets.transforms import RandomFlip, Resize
 
@@ -127,3 +129,38 @@ class PoseResize(Resize):
             results['gt_landmarks'] = (results['gt_landmarks'] *
                                        np.float32(results['scale_factor']))
         return results
+
+
+@TRANSFORMS.register_module()
+class TorchvisionResize(PoseResize):
+    """:class:`PoseResize` resampled as the original img2pose model does (torchvision's
+    ``GeneralizedRCNNTransform``), to reproduce an original checkpoint's detections exactly.
+
+    Keeping the ratio, the scale is ``min(long / long side, short / short side)`` of
+    ``scale=(long, short)`` as in mmdet, but the size is rounded down (mmdet rounds to the
+    nearest) and the image is resampled bilinearly in float32 (``align_corners=False``)
+    rather than by OpenCV on uint8; the result is a float32 image. Landmarks and boxes move
+    as in :class:`PoseResize`. Only ``keep_ratio=True`` is supported.
+    """
+
+    def __init__(self, scale, keep_ratio=True, **kwargs):
+        if not keep_ratio:
+            raise ValueError('TorchvisionResize keeps the aspect ratio (keep_ratio=True)')
+        super().__init__(scale=scale, keep_ratio=True, **kwargs)
+
+    def _resize_img(self, results):
+        img = results.get('img')
+        if img is None:
+            return
+        h, w = img.shape[:2]
+        long_edge, short_edge = max(results['scale']), min(results['scale'])
+        factor = min(long_edge / max(h, w), short_edge / min(h, w))
+        chw = torch.from_numpy(np.ascontiguousarray(img, dtype=np.float32)).reshape(
+            h, w, -1).permute(2, 0, 1)[None]
+        out = F.interpolate(chw, scale_factor=factor, mode='bilinear',
+                            recompute_scale_factor=True, align_corners=False)[0]
+        resized = out.permute(1, 2, 0).numpy()
+        results['img'] = resized if img.ndim == 3 else resized[..., 0]
+        results['img_shape'] = resized.shape[:2]
+        results['scale_factor'] = (resized.shape[1] / w, resized.shape[0] / h)
+        results['keep_ratio'] = True

@@ -1,14 +1,77 @@
 """The img2pose detector: Faster R-CNN whose RoI head predicts a 6DoF pose per face."""
-from mmdet.models.detectors import TwoStageDetector
 
+import torch
+from mmdet.models.detectors import TwoStageDetector
+from mmengine.dist import all_reduce
+from mmengine.structures import BaseDataElement, InstanceData
+
+from mmpose6d.geometry import pose_to_bbox
 from mmpose6d.registry import MODELS
 
 
 @MODELS.register_module()
 class Img2Pose(TwoStageDetector):
-    """A two-stage detector (backbone, FPN, RPN, :class:`PoseRoIHead`).
+    """A two-stage detector (backbone, FPN, :class:`Img2PoseRPNHead`, :class:`PoseRoIHead`).
 
     Predictions carry ``pred_instances.poses`` (N,6): global poses ``[rx, ry, rz, tx, ty, tz]``
-    in the camera ``K_img`` of the original image (f = w + h), besides boxes (the projected
-    68-point reference), scores and labels.
+    in the camera of the network input (f = w + h), besides boxes (the projected 68-point
+    reference, in the original image with ``rescale``), scores and labels.
+
+    Args:
+        val_loss: None, or ``dict(train_mode=True)`` to also compute the training losses of
+            every validation batch, which mmengine's ``ValLoop`` averages into the metric
+            ``val_loss`` (the sum of the loss means) besides each loss, for
+            ``ReduceOnPlateauLR``, ``EarlyStoppingHook`` and ``save_best``. As the
+            original's validation, the loss runs with the training settings (proposal
+            counts, samplers) and, with ``train_mode``, in train mode under ``no_grad``:
+            the pose branch's BatchNorm then normalises with batch statistics and moves its
+            running statistics. Targets are the labelled faces of the validation samples,
+            their boxes projected from their poses in the network input (the training
+            pipeline's ``BoxesFromPoses``); the losses are averaged over processes.
+        **kwargs: :class:`~mmdet.models.TwoStageDetector`'s arguments.
     """
+
+    def __init__(self, *args, val_loss=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.val_loss = val_loss
+
+    def val_step(self, data):
+        outputs = super().val_step(data)
+        if self.val_loss is None:
+            return outputs
+        return list(outputs) + [BaseDataElement(loss=self.validation_loss(data))]
+
+    def validation_loss(self, data):
+        """The summed training losses of one validation batch (dict of scalar tensors),
+        averaged over processes."""
+        data = self.data_preprocessor(data, True)
+        samples = [self._loss_targets(sample) for sample in data['data_samples']]
+        was_training = self.training
+        self.train(self.val_loss.get('train_mode', True))
+        try:
+            losses = self.loss(data['inputs'], samples)
+        finally:
+            self.train(was_training)
+        losses = {k: sum(v) if isinstance(v, list) else v
+                  for k, v in losses.items() if 'loss' in k}
+        for value in losses.values():
+            all_reduce(value, op='mean')
+        return losses
+
+    def _loss_targets(self, sample):
+        """A copy of an evaluation sample whose ground truth is what training uses: the
+        faces with a pose label, boxed by their projected 68-point reference in the network
+        input."""
+        sample = sample.clone()
+        gt = sample.gt_instances
+        labelled = torch.isfinite(gt.poses).all(1)
+        height, width = sample.img_shape[:2]
+        image_wh = gt.poses.new_tensor([width, height], dtype=torch.float64)
+        head = self.roi_head.pose_head
+        poses = gt.poses[labelled]
+        boxes = pose_to_bbox(poses.double(), image_wh, head.reference68.double(),
+                             **head.bbox_factors).float()
+        valid = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+        sample.gt_instances = InstanceData(bboxes=boxes[valid], poses=poses[valid],
+                                           labels=gt.labels[labelled][valid])
+        return sample

@@ -1,5 +1,6 @@
-"""img2pose's RoI head: a StandardRoIHead whose box branch predicts faces and 6DoF poses."""
+"""img2pose's RoI head: a face-score branch and a pose branch on one RoIAlign."""
 import torch
+import torch.nn.functional as F
 from mmdet.models.roi_heads import StandardRoIHead
 from mmdet.models.utils import empty_instances, unpack_gt_instances
 from mmdet.structures.bbox import bbox2roi
@@ -9,16 +10,32 @@ from mmpose6d.registry import MODELS
 
 @MODELS.register_module()
 class PoseRoIHead(StandardRoIHead):
-    """Samples proposals as Faster R-CNN does, then trains the pose head's score on every
-    sampled RoI and its pose only on the positives (whose BatchNorm sees only faces)."""
+    """The original img2pose RoI heads: two branches on the same proposals.
 
-    def _bbox_feats(self, x, rois):
+    ``bbox_head`` scores faces (mmdet's ``Shared2FCBBoxHead`` without regression: boxes are
+    never regressed) and ``pose_head`` (:class:`PoseHead`) predicts a local 6DoF pose. The
+    original pools the RoIs twice with identical RoIAligns; here they are pooled once and
+    fed to both branches.
+
+    Training: Faster R-CNN's assignment and sampling (the ground-truth boxes joined to the
+    proposals); the score branch learns on every sampled RoI, the pose branch only on the
+    positives (its BatchNorm normalises over them). Inference: the pose branch runs only on
+    the RoIs whose face score passes ``score_thr`` (the others are discarded anyway), after
+    the proposals under ``min_bbox_size`` are dropped; see :meth:`PoseHead.predict_by_feat`.
+    """
+
+    def __init__(self, pose_head, **kwargs):
+        super().__init__(**kwargs)
+        self.pose_head = MODELS.build(pose_head)
+
+    def _roi_feats(self, x, rois):
         feats = self.bbox_roi_extractor(x[:self.bbox_roi_extractor.num_inputs], rois)
         return self.shared_head(feats) if self.with_shared_head else feats
 
-    def _bbox_forward(self, x, rois):
-        cls_score, pose_pred = self.bbox_head(self._bbox_feats(x, rois))
-        return dict(cls_score=cls_score, bbox_pred=pose_pred)
+    def forward(self, x, rpn_results_list, batch_data_samples=None):
+        """Face logits and normalised local poses of every proposal (tensor mode)."""
+        feats = self._roi_feats(x, bbox2roi([res.bboxes for res in rpn_results_list]))
+        return self.bbox_head(feats)[0], self.pose_head(feats)
 
     def loss(self, x, rpn_results_list, batch_data_samples):
         batch_gt_instances, batch_gt_instances_ignore, batch_img_metas = \
@@ -33,25 +50,52 @@ class PoseRoIHead(StandardRoIHead):
                                          feats=[feat[i][None] for feat in x]))
 
         rois = bbox2roi([res.priors for res in sampling_results])
-        shared = self.bbox_head.forward_shared(self._bbox_feats(x, rois))
+        feats = self._roi_feats(x, rois)
+        cls_score, _ = self.bbox_head(feats)
+        losses = self.bbox_head.loss_and_target(cls_score, None, rois, sampling_results,
+                                                self.train_cfg)['loss_bbox']
+        # sampled RoIs are ordered positives first, image by image
         is_pos = torch.cat([
             torch.arange(len(res.priors), device=rois.device) < len(res.pos_priors)
             for res in sampling_results
         ])
-        return self.bbox_head.loss_and_target(
-            self.bbox_head.fc_cls(shared), self.bbox_head.forward_pose(shared[is_pos]),
-            sampling_results, batch_gt_instances, batch_img_metas)
+        losses.update(self.pose_head.loss_and_target(
+            self.pose_head(feats[is_pos]), sampling_results, batch_gt_instances,
+            batch_img_metas))
+        return losses
 
     def predict_bbox(self, x, batch_img_metas, rpn_results_list, rcnn_test_cfg, rescale=False):
         proposals = [res.bboxes for res in rpn_results_list]
         rois = bbox2roi(proposals)
         if rois.shape[0] == 0:
-            results = empty_instances(batch_img_metas, rois.device, task_type='bbox')
-            for res in results:
-                res.poses = rois.new_zeros((0, 6))
-            return results
-        cls_scores, pose_preds = self.bbox_head(self._bbox_feats(x, rois))
-        counts = [len(p) for p in proposals]
-        return self.bbox_head.predict_by_feat(
-            rois.split(counts), cls_scores.split(counts), pose_preds.split(counts),
-            batch_img_metas, rcnn_test_cfg, rescale=rescale)
+            return self._empty(batch_img_metas, rois)
+        feats = self._roi_feats(x, rois)
+        cls_score, _ = self.bbox_head(feats)
+        scores = F.softmax(cls_score, dim=-1)[:, :-1]  # mmdet's class order: background last
+        min_size = rcnn_test_cfg.get('min_bbox_size', -1)
+        selected = []
+        for image, boxes in enumerate(proposals):
+            in_image = rois[:, 0] == image
+            roi_index, labels = torch.nonzero(scores[in_image] > rcnn_test_cfg.score_thr,
+                                              as_tuple=True)
+            if min_size >= 0:
+                wh = boxes[roi_index, 2:] - boxes[roi_index, :2]
+                large = (wh >= min_size).all(1)
+                roi_index, labels = roi_index[large], labels[large]
+            selected.append((in_image.nonzero()[:, 0][roi_index], labels))
+        pose_pred = self.pose_head(feats[torch.cat([index for index, _ in selected])])
+        results = []
+        for (index, labels), pose, meta in zip(
+                selected, pose_pred.split([len(index) for index, _ in selected]),
+                batch_img_metas):
+            results.append(self.pose_head.predict_by_feat(
+                rois[index, 1:], scores[index, labels], labels, pose, meta, rcnn_test_cfg,
+                rescale=rescale))
+        return results
+
+    @staticmethod
+    def _empty(batch_img_metas, rois):
+        results = empty_instances(batch_img_metas, rois.device, task_type='bbox')
+        for res in results:
+            res.poses = rois.new_zeros((0, 6))
+        return results

@@ -1,4 +1,7 @@
-"""mmdet's SingleRoIExtractor with its RoI layer taken from :mod:`mmpose6d.ops`."""
+"""mmdet's SingleRoIExtractor with torchvision's level rule and mmpose6d's RoI layers."""
+import math
+
+import torch
 from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
 
 from mmpose6d import ops
@@ -7,12 +10,36 @@ from mmpose6d.registry import MODELS
 
 @MODELS.register_module()
 class OpsRoIExtractor(SingleRoIExtractor):
-    """``SingleRoIExtractor`` (same level rule and arguments) whose ``roi_layer.type`` names
-    a layer of :mod:`mmpose6d.ops` when it has one (``RoIAlign``: mmcv's numbers on a
-    multi-threaded CPU kernel), else of ``mmcv.ops`` as in mmdet."""
+    """``SingleRoIExtractor`` with two changes.
+
+    - Its ``roi_layer.type`` names a layer of :mod:`mmpose6d.ops` when it has one
+      (``RoIAlign``: mmcv's numbers on a multi-threaded CPU kernel), else of ``mmcv.ops``.
+    - RoIs map to levels by torchvision's ``MultiScaleRoIAlign`` rule, which the original
+      img2pose uses: ``floor(canonical_level + log2(sqrt(area) / canonical_scale) + 1e-6)``
+      clamped to the levels of ``featmap_strides`` (level k has stride 2**k). mmdet's
+      ``finest_scale`` rule is the same up to where the 1e-6 sits, which moves RoIs of
+      some sizes near a boundary to the other level.
+
+    Args:
+        canonical_scale, canonical_level: a RoI of ``sqrt(area) == canonical_scale`` pools
+            from the level of stride ``2 ** canonical_level`` (torchvision: 224 and 4).
+    """
+
+    def __init__(self, *args, canonical_scale=224, canonical_level=4, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.canonical_scale = canonical_scale
+        self.canonical_level = canonical_level
+        self.first_level = round(math.log2(self.featmap_strides[0]))
 
     def build_roi_layers(self, layer_cfg, featmap_strides):
         cfg = dict(layer_cfg)
         if isinstance(cfg['type'], str) and hasattr(ops, cfg['type']):
             cfg['type'] = getattr(ops, cfg['type'])
         return super().build_roi_layers(cfg, featmap_strides)
+
+    def map_roi_levels(self, rois, num_levels):
+        scale = torch.sqrt((rois[:, 3] - rois[:, 1]) * (rois[:, 4] - rois[:, 2]))
+        levels = torch.floor(self.canonical_level + torch.log2(scale / self.canonical_scale) +
+                             torch.tensor(1e-6, dtype=scale.dtype))
+        return (levels.clamp(self.first_level, self.first_level + num_levels - 1) -
+                self.first_level).long()

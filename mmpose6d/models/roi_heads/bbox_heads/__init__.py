@@ -1,3 +1,0 @@
-from .pose_bbox_head import PoseBBoxHead
-
-__all__ = ['PoseBBoxHead']

@@ -1,0 +1,3 @@
+from .pose_head import PoseHead
+
+__all__ = ['PoseHead']

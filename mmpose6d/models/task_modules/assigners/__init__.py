@@ -1,0 +1,3 @@
+from .matcher_assigner import MatcherAssigner
+
+__all__ = ['MatcherAssigner']

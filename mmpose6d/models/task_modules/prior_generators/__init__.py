@@ -1,0 +1,3 @@
+from .torchvision_anchor_generator import TorchvisionAnchorGenerator
+
+__all__ = ['TorchvisionAnchorGenerator']

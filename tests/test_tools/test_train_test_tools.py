@@ -94,3 +94,54 @@ def test_test_with_tta(dist_run, tree):
         instances = pred['pred_instances']
         assert instances['poses'].shape[1:] == (6, )
         assert len(instances['bboxes']) == len(instances['scores']) == len(instances['poses'])
+
+
+WIDER_TINY = """_base_ = ['configs/img2pose/r18_fpn_wider.py']
+data = 'data/rendered/'
+model = dict(backbone=dict(init_cfg=None), roi_head=dict(pose_head=dict(
+    pose_mean=data + 'pose_mean.npy', pose_stddev=data + 'pose_stddev.npy')))
+train_cfg = dict(max_epochs=2)
+default_hooks = dict(logger=dict(interval=1))
+refs = dict(reference68='pose_references/ref68.npy', reference5='pose_references/ref5.npy')
+train_pipeline = [
+    dict(type='LoadPoseImage'),
+    dict(type='LoadPoseAnnotations', with_bbox=True, with_landmarks=True),
+    dict(type='RandomPoseFlip', prob=0.5),
+    dict(type='PoseResize', scale=(320, 256), keep_ratio=True),
+    dict(type='PoseLabelsFromLandmarks', **refs),
+    dict(type='BoxesFromPoses', reference68=refs['reference68']),
+    dict(type='PackPoseDetInputs'),
+]
+test_pipeline = [
+    dict(type='LoadPoseImage'),
+    dict(type='PoseResize', scale=(320, 256), keep_ratio=True),
+    dict(type='LoadPoseAnnotations', with_bbox=True, with_landmarks=True),
+    dict(type='PoseLabelsFromLandmarks', test_mode=True, image_shape_key='ori_shape', **refs),
+    dict(type='PackPoseDetInputs'),
+]
+train_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(
+    data_root=data, ann_file='annotations/train_annotations.txt',
+    data_prefix=dict(img='train/images/'), pipeline=train_pipeline))
+val_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(
+    data_root=data, ann_file='annotations/val_annotations.txt',
+    data_prefix=dict(img='val/images/'), pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(_delete_=True, type='FacePoseMetric', reference68=data + 'scan_ref68.npy',
+                     gt_poses_file=data + 'annotations/val_render_poses.json')
+test_evaluator = val_evaluator
+"""
+
+
+def test_wider_recipe_trains_on_the_validation_loss(tree):
+    """The WIDER config's schedule on the tiny rendered set (smaller scales, no ImageNet
+    weights): validation logs the validation loss beside the metric, and the plateau LR,
+    early stopping and best checkpoint watch it."""
+    (tree / 'wider_tiny.py').write_text(WIDER_TINY)
+    log = _run([sys.executable, 'tools/train.py', 'wider_tiny.py', '--work-dir',
+                'work_dirs/wider'], tree, timeout=600)
+    pattern = r'Epoch\(val\) \[\d+\]\[\d+/\d+\].*?val_loss: ([\d.]+)'
+    values = [float(v) for v in re.findall(pattern, log)]
+    assert len(values) == 2 and all(0 < v < 1e3 for v in values), log[-3000:]
+    assert re.search(r'Epoch\(val\) \[2\]\[\d+/\d+\].*face_pose/AP50', log)
+    assert 'Skip early stopping' not in log and 'not in metrics' not in log
+    assert len(list((tree / 'work_dirs' / 'wider').glob('best_val_loss_epoch_*.pth'))) == 1

@@ -1,0 +1,88 @@
+"""Img2Pose's validation loss: the training losses of a validation batch, as the original
+computes them (train mode, no gradients), for mmengine's ValLoop to average into val_loss."""
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from mmdet.structures import DetDataSample
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner.loops import _parse_losses, _update_losses
+from mmengine.structures import InstanceData
+
+from mmpose6d.geometry import pose_to_bbox
+from mmpose6d.registry import MODELS
+
+BASE = Path(__file__).resolve().parents[3] / 'configs' / '_base_' / 'models' / 'img2pose_r18_fpn.py'
+LOSSES = {'loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'loss_dof', 'loss_points'}
+#: two labelled faces and one without a pose label, in a 320 x 256 original image
+POSES = [[0.1, -0.2, 0.05, -0.3, 0.2, 8.0], [0.0, 0.3, 0.0, 0.5, 0.1, 10.0],
+         [np.nan] * 6]
+
+
+def _model(val_loss):
+    init_default_scope('mmpose6d')
+    cfg = Config.fromfile(BASE).model
+    cfg.roi_head.pose_head.update(pose_mean=[0, 0, 0, 0, 0, 6],
+                                  pose_stddev=[.3, .5, .3, .05, .05, 1.5])
+    cfg.train_cfg.rpn_proposal.update(nms_pre=500, max_per_img=200)
+    cfg.test_cfg.rpn.update(nms_pre=500, max_per_img=100)
+    cfg.val_loss = val_loss
+    torch.manual_seed(0)
+    return MODELS.build(cfg).eval()
+
+
+def _batch():
+    """A 160 x 128 network input of a 320 x 256 image (the test pipeline's resize), its
+    ground truth in the original image's frame as the test pipeline leaves it."""
+    image = torch.from_numpy(np.random.default_rng(0).integers(0, 255, (3, 128, 160),
+                                                               dtype=np.uint8))
+    sample = DetDataSample(metainfo=dict(img_shape=(128, 160), ori_shape=(256, 320),
+                                         scale_factor=(0.5, 0.5)))
+    sample.gt_instances = InstanceData(bboxes=torch.tensor([[10., 10., 90., 90.]] * 3),
+                                       labels=torch.zeros(3, dtype=torch.long),
+                                       poses=torch.tensor(POSES, dtype=torch.float32))
+    return dict(inputs=[image], data_samples=[sample])
+
+
+def test_no_val_loss_by_default():
+    outputs = _model(None).val_step(_batch())
+    assert len(outputs) == 1 and 'pred_instances' in outputs[0]
+
+
+def test_loss_targets_are_pose_boxes_in_the_network_input():
+    model = _model(dict(train_mode=True))
+    sample = model._loss_targets(_batch()['data_samples'][0])
+    gt = sample.gt_instances
+    assert len(gt) == 2  # the unlabelled face left out
+    expected = pose_to_bbox(torch.tensor(POSES[:2], dtype=torch.float64),
+                            torch.tensor([160.0, 128.0], dtype=torch.float64),
+                            model.roi_head.pose_head.reference68.double())
+    torch.testing.assert_close(gt.bboxes, expected.float())
+    assert torch.equal(gt.poses, torch.tensor(POSES[:2]))
+
+
+@pytest.mark.parametrize('train_mode', [True, False])
+def test_val_step_appends_the_losses(train_mode):
+    model = _model(dict(train_mode=train_mode))
+    norm = model.roi_head.pose_head.pose_pred[1]
+    before = norm.running_mean.clone()
+    with torch.no_grad():
+        outputs = model.val_step(_batch())
+    assert len(outputs) == 2 and 'pred_instances' in outputs[0]
+    losses = outputs[1].loss
+    assert set(losses) == LOSSES
+    assert all(v.ndim == 0 and torch.isfinite(v) for v in losses.values())
+    assert not model.training  # back in eval mode
+    # the original's quirk: in train mode the pose BatchNorm moves its running statistics
+    assert torch.equal(norm.running_mean, before) != train_mode
+
+    # mmengine's ValLoop: the mean of each loss over the batches, and their sum as val_loss
+    records = {}
+    for _ in range(2):
+        _, records = _update_losses(copy.copy(outputs), records)
+    metrics = _parse_losses(records, 'val')
+    assert metrics['val_loss'] == pytest.approx(sum(v.item() for v in losses.values()),
+                                                rel=1e-6)

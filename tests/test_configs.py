@@ -42,7 +42,8 @@ def test_config_builds(path, golden, tmp_path):
     model = MODELS.build(cfg.model)
     assert type(model).__name__ == 'Img2Pose'
     assert model.roi_head.pose_head.pose_pred[-1].out_features == 6
-    assert model.roi_head.bbox_head.fc_cls.out_features == 2 and not model.roi_head.bbox_head.with_reg
+    score_head = model.roi_head.bbox_head
+    assert score_head.fc_cls.out_features == 2 and not score_head.with_reg
     # the original's RoIAlign (torchvision: sampling_ratio 2, not aligned) on mmpose6d's kernel
     layers = model.roi_head.bbox_roi_extractor.roi_layers
     assert [type(layer) for layer in layers] == [RoIAlign] * 4

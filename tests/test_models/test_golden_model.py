@@ -247,8 +247,8 @@ def test_training_losses_and_gradients(case):
     full = {'rpn.head.cls_logits.weight': params['rpn_head.rpn_cls.weight'].grad,
             'roi_heads.class_predictor.cls_score.weight':
                 params['roi_head.bbox_head.fc_cls.weight'].grad[[1, 0]],
-            'roi_heads.box_predictor.dof_pred.3.weight':
-                torch.cat([torch.zeros(6, 256), params['roi_head.pose_head.pose_pred.3.weight'].grad])}
+            'roi_heads.box_predictor.dof_pred.3.weight': torch.cat(
+                [torch.zeros(6, 256), params['roi_head.pose_head.pose_pred.3.weight'].grad])}
     for key, grad in full.items():
         expected = torch.as_tensor(golden[f'grad.{key}'])
         assert (grad - expected).norm() <= 0.01 * expected.norm(), key

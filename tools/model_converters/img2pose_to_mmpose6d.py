@@ -85,14 +85,13 @@ def original_keys(depth):
         for block in range(count):
             prefix = f'backbone.body.layer{stage}.{block}'
             for conv in range(1, convs + 1):
-                keys += [f'{prefix}.conv{conv}.weight'] + [f'{prefix}.bn{conv}.{k}'
-                                                          for k in BN_LEAVES]
+                keys += [f'{prefix}.conv{conv}.weight']
+                keys += [f'{prefix}.bn{conv}.{k}' for k in BN_LEAVES]
             if block == 0 and (stage > 1 or bottleneck):
-                keys += [f'{prefix}.downsample.0.weight'] + [f'{prefix}.downsample.1.{k}'
-                                                            for k in BN_LEAVES]
-    for level in range(4):
-        keys += [f'backbone.fpn.{blocks_}.{level}.{leaf}' for blocks_ in ('inner_blocks',
-                                                                         'layer_blocks')
+                keys += [f'{prefix}.downsample.0.weight']
+                keys += [f'{prefix}.downsample.1.{k}' for k in BN_LEAVES]
+    for blocks_ in ('inner_blocks', 'layer_blocks'):
+        keys += [f'backbone.fpn.{blocks_}.{level}.{leaf}' for level in range(4)
                  for leaf in ('weight', 'bias')]
     keys += [f'rpn.head.{layer}.{leaf}' for layer in ('conv', 'cls_logits', 'bbox_pred')
              for leaf in ('weight', 'bias')]

@@ -16,8 +16,9 @@ def _head():
 
 def _proposals(level_priors, level_logits, nms_pre=-1, max_per_img=100, min_bbox_size=0.0):
     """Proposals of priors (N_l,4) with logits (N_l,), no box deltas, one image 100 x 100."""
-    cls_scores = [torch.tensor(l, dtype=torch.float32).view(1, 1, -1) for l in level_logits]
-    deltas = [torch.zeros(4, 1, len(l)) for l in level_logits]
+    cls_scores = [torch.tensor(logits, dtype=torch.float32).view(1, 1, -1)
+                  for logits in level_logits]
+    deltas = [torch.zeros(4, 1, len(logits)) for logits in level_logits]
     priors = [torch.tensor(p, dtype=torch.float32) for p in level_priors]
     cfg = ConfigDict(nms_pre=nms_pre, max_per_img=max_per_img, min_bbox_size=min_bbox_size,
                      nms=dict(type='nms', iou_threshold=0.4))

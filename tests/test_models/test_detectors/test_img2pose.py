@@ -15,7 +15,7 @@ from mmengine.structures import InstanceData
 from mmpose6d.geometry import pose_to_bbox
 from mmpose6d.registry import MODELS
 
-BASE = Path(__file__).resolve().parents[3] / 'configs' / '_base_' / 'models' / 'img2pose_r18_fpn.py'
+BASE = Path(__file__).resolve().parents[3] / 'configs/_base_/models/img2pose_r18_fpn.py'
 LOSSES = {'loss_rpn_cls', 'loss_rpn_bbox', 'loss_cls', 'loss_dof', 'loss_points'}
 #: two labelled faces and one without a pose label, in a 320 x 256 original image
 POSES = [[0.1, -0.2, 0.05, -0.3, 0.2, 8.0], [0.0, 0.3, 0.0, 0.5, 0.1, 10.0],

@@ -2,7 +2,6 @@
 training and only the passing RoIs at inference, with the results of running it on all."""
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 from mmdet.structures import DetDataSample
@@ -14,7 +13,7 @@ from mmengine.structures import InstanceData
 from mmpose6d.geometry import pose_to_bbox
 from mmpose6d.registry import MODELS
 
-BASE = Path(__file__).resolve().parents[3] / 'configs' / '_base_' / 'models' / 'img2pose_r18_fpn.py'
+BASE = Path(__file__).resolve().parents[3] / 'configs/_base_/models/img2pose_r18_fpn.py'
 WIDTH, HEIGHT = 320, 256
 
 

@@ -7,10 +7,14 @@
 # mmpose6d's own CPU ops (mmpose6d/ops/csrc) are compiled with it, in about a minute.
 # GPU: install the CUDA build of torch 2.13.0 first and run with FORCE_CUDA=1 (needs nvcc),
 # so mmcv is compiled with its CUDA ops.
+# Every pip call takes requirements/constraints.txt: the exact versions CI tested.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-pipi() { "$PY" -m pip install -q --disable-pip-version-check --root-user-action=ignore "$@"; }
+pipi() {
+    "$PY" -m pip install -q --disable-pip-version-check --root-user-action=ignore \
+        -c requirements/constraints.txt "$@"
+}
 
 echo "[install] build requirements (torch, ninja, setuptools<81)"
 pipi -r requirements/build.txt

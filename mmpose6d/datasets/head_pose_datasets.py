@@ -34,6 +34,7 @@ from mmengine.logging import MMLogger
 
 from mmpose6d.registry import DATASETS
 
+from .img2pose_dataset import FACE_METAINFO
 from .skip_counter import SKIPS, format_counts
 
 PROTOCOL_SKIP = 'protocol/angle_beyond_99'
@@ -146,7 +147,7 @@ class _HeadPoseDataset(BaseDetDataset):
     pipelines may not drop samples) and ``height``/``width`` are read from the header.
     """
 
-    METAINFO = dict(classes=('face', ))
+    METAINFO = FACE_METAINFO
 
     def __init__(self, *args, check_images=True, **kwargs):
         self.check_images = check_images

@@ -12,6 +12,10 @@ from .lmdb_store import img_key, iter_lmdb_records, open_lmdb
 from .skip_counter import SKIPS, format_counts
 
 
+#: one class, and the colour the visualizers draw it in (mmdet warns without a palette)
+FACE_METAINFO = dict(classes=('face', ), palette=[(66, 165, 245)])
+
+
 @DATASETS.register_module()
 class Img2PoseDataset(BaseDetDataset):
     """Faces with boxes and 5/68 landmarks in the img2pose JSON format.
@@ -25,7 +29,7 @@ class Img2PoseDataset(BaseDetDataset):
     ``filter_cfg=dict(filter_empty_gt=True)`` drops images without a labelled face.
     """
 
-    METAINFO = dict(classes=('face', ))
+    METAINFO = FACE_METAINFO
 
     def __init__(self, *args, check_images=True, **kwargs):
         self.check_images = check_images

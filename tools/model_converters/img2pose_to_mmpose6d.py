@@ -242,7 +242,7 @@ def main():
     meta = dict(converter='tools/model_converters/img2pose_to_mmpose6d.py',
                 converter_version=CONVERTER_VERSION, source=osp.abspath(args.src),
                 source_tensors=len(source), depth=args.depth,
-                dataset_meta=dict(classes=('face', )),
+                dataset_meta=dict(classes=('face', ), palette=[(66, 165, 245)]),
                 time=time.strftime('%Y-%m-%d %H:%M:%S'))
     torch.save(dict(state_dict=state_dict, meta=meta), args.dst)
     print(f'{args.src}: {len(source)} tensors -> {args.dst}: {len(state_dict)} tensors '

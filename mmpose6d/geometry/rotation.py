@@ -109,3 +109,32 @@ def rotvec_to_euler(rotvecs):
     a0 = torch.atan2(m[..., 2, 1], m[..., 2, 2])
     a2 = torch.atan2(m[..., 1, 0], m[..., 0, 0])
     return torch.rad2deg(torch.stack([a0, -a1, -a2], -1))
+
+
+def _axis_rotation_t(angle, axis):
+    """Rotations (..., 3, 3) by ``angle`` (radians, tensor) about coordinate ``axis``."""
+    c, s = torch.cos(angle), torch.sin(angle)
+    one, zero = torch.ones_like(angle), torch.zeros_like(angle)
+    rows = {0: [[one, zero, zero], [zero, c, -s], [zero, s, c]],
+            1: [[c, zero, s], [zero, one, zero], [-s, zero, c]],
+            2: [[c, -s, zero], [s, c, zero], [zero, zero, one]]}[axis]
+    return torch.stack([torch.stack(row, -1) for row in rows], -2)
+
+
+@numpy_or_torch
+def euler_to_rotvec(euler):
+    """(N,3) pitch, yaw, roll in degrees -> rotation vectors (N,3): the inverse of
+    :func:`rotvec_to_euler` (``R^T = Rz(-roll) Ry(-yaw) Rx(pitch)``)."""
+    pitch, yaw, roll = torch.deg2rad(euler).unbind(-1)
+    transposed = _axis_rotation_t(-roll, 2) @ _axis_rotation_t(-yaw, 1) @ \
+        _axis_rotation_t(pitch, 0)
+    return matrix_to_rotvec_t(transposed.transpose(-1, -2))
+
+
+@numpy_or_torch
+def rotation_angle_deg(rotvecs_a, rotvecs_b):
+    """Geodesic angle (N,) in degrees between rotations (N,3) a and b: the angle of
+    ``R_a^T R_b``."""
+    rel = rotvec_to_matrix_t(rotvecs_a).transpose(-1, -2) @ rotvec_to_matrix_t(rotvecs_b)
+    cos = (rel.diagonal(dim1=-2, dim2=-1).sum(-1) - 1) / 2
+    return torch.rad2deg(torch.arccos(torch.clamp(cos, -1.0, 1.0)))

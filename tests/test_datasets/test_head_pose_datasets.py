@@ -1,7 +1,7 @@
 """AFLW2000-3D and BIWI: the Euler conventions, and the datasets on files in the real layouts.
 
 Faces are the repository's 68-point reference projected with known global poses
-(:mod:`mmpose6d.datasets.head_pose_synth`); the poses' rotations are built from chosen AFLW
+(:mod:`mmpose6d.testing`); the poses' rotations are built from chosen AFLW
 angles, so every test below checks a convention against numbers fixed in advance.
 """
 from pathlib import Path
@@ -14,7 +14,7 @@ from scipy.spatial.transform import Rotation
 from mmpose6d.datasets.head_pose_datasets import (PROTOCOL_SKIP, AFLW2000Dataset, BIWIDataset,
                                                   aflw_angles_to_matrix, biwi_matrix_to_euler,
                                                   read_biwi_pose)
-from mmpose6d.datasets.head_pose_synth import known_pose, write_aflw_sample, write_biwi_sample
+from mmpose6d.testing import known_pose, write_aflw_sample, write_biwi_sample
 from mmpose6d.geometry import image_intrinsics, matrix_to_rotvec, project_points, rotvec_to_euler
 
 REF68 = np.load(Path(__file__).resolve().parents[2] / 'pose_references' / 'ref68.npy')

@@ -5,13 +5,12 @@ import numpy as np
 import pytest
 import torch
 
-from mmpose6d.datasets.rendering import euler_to_rotvec
 from mmpose6d.evaluation import FacePoseMetric
-from mmpose6d.geometry import pose_to_bbox, rotvec_to_euler
+from mmpose6d.geometry import euler_to_rotvec, pose_to_bbox, rotvec_to_euler
 
 
 def _euler_to_rotvec(pitch, yaw, roll):
-    return euler_to_rotvec(pitch, yaw, roll)[0]
+    return euler_to_rotvec(np.array([[pitch, yaw, roll]], float))[0]
 
 
 @pytest.fixture

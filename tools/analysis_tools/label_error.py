@@ -4,15 +4,16 @@
         [--reference pose_references/ref68.npy --reference5 pose_references/ref5.npy]
 
 Labels are made as in training (EPnP in each face's box, img2pose's box camera, then local
--> global). Without ``--reference`` the scan's own ``scan_ref68.npy`` / ``scan_ref5.npy`` are
-used: what remains is img2pose's labelling model. With the project's references the extra
-error is the bias between the two 3D faces. Angle differences are label minus render.
+-> global), while the faces were rendered through the image's one camera. Without
+``--reference`` the scan's own ``scan_ref68.npy`` / ``scan_ref5.npy`` are used: what remains
+is the cost of img2pose's labelling itself. With the project's references the extra error is
+the bias between the two 3D faces. Angle differences are label minus render.
 """
 import argparse
 
 import numpy as np
 
-from mmpose6d.datasets.rendering import label_errors
+from mmpose6d.synthesis import label_errors
 
 
 def summary(errors, mask):

@@ -7,7 +7,7 @@ files under ``<cache-dir>/menpo3d-0.8.6/``; a second run only prints the paths.
 """
 import argparse
 
-from mmpose6d.datasets.rendering import fetch_face_scan
+from mmpose6d.synthesis import fetch_face_scan
 
 
 def main(argv=None):

@@ -15,7 +15,7 @@ import numpy as np
 
 from mmpose6d.geometry import image_intrinsics, matrix_to_rotvec, project_points
 
-from .head_pose_datasets import aflw_angles_to_matrix
+from mmpose6d.datasets.head_pose_datasets import aflw_angles_to_matrix
 
 
 def known_pose(angles, centre_uv, distance, width, height):

@@ -1,4 +1,5 @@
-"""The face renderer and the rendered dataset: format, exact labels, label error, determinism.
+"""The synthetic data: scan, rasteriser, scenes through one camera, the written splits, the
+cost of img2pose's labelling, determinism.
 
 The scan (menpo3d 0.8.6's james) is fetched once into ``data/cache`` with pip.
 """
@@ -11,17 +12,17 @@ import cv2
 import numpy as np
 import pytest
 
-from mmpose6d.datasets.rendering import (FaceScan, euler_to_rotvec, generate_dataset, label_errors,
-                                         render_face, split_files)
-from mmpose6d.geometry import (FLIP_PERM_68, image_intrinsics, local_intrinsics,
-                               pose_full_image_to_bbox, project_points, rotvec_to_euler)
+from mmpose6d.geometry import (FLIP_PERM_68, euler_to_rotvec, image_intrinsics, project_points,
+                               rotvec_to_euler)
+from mmpose6d.synthesis import (PHOTOS, FaceScan, RenderOptions, generate_dataset, label_errors,
+                                photo_background, render_face, render_image, split_files)
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_REF68 = REPO / 'pose_references' / 'ref68.npy'
 PROJECT_REF5 = REPO / 'pose_references' / 'ref5.npy'
 #: Small images with many labelled, 5-point, unlabelled and grayscale cases.
 OPTIONS = dict(image_size=320, faces=(3, 5), face_size=(30, 150), grayscale_fraction=0.4,
-               five_point_fraction=0.25, unlabelled_fraction=0.2)
+               five_point_fraction=0.25, unlabelled_fraction=0.2, photo_fraction=0.5)
 NUM_IMAGES = 6
 
 
@@ -86,17 +87,11 @@ def test_mask_pixels_differ_from_background(scan):
     background = np.full((240, 320, 3), (40, 200, 90), np.uint8)
     image = background.copy()
     k = image_intrinsics(320, 240)
-    pose = np.r_[euler_to_rotvec(10, -50, 15)[0], 0.5, 0, k[0, 0] * 3 / 150]
+    pose = np.r_[euler_to_rotvec(np.array([[10.0, -50, 15]]))[0], 0.5, 0, k[0, 0] * 3 / 150]
     _, mask = render_face(image, scan, pose, k)
     changed = (image != background).any(2)
     assert mask.sum() > 1000 and changed[mask].mean() > 0.99
     assert not changed[~mask].any()
-
-
-def test_euler_to_rotvec_inverts_rotvec_to_euler():
-    angles = np.random.default_rng(0).uniform([-35, -80, -30], [35, 80, 30], (50, 3))
-    rotvecs = euler_to_rotvec(*angles.T)
-    np.testing.assert_allclose(rotvec_to_euler(rotvecs), angles, atol=1e-9)
 
 
 def test_json_format_list_file_and_poses(dataset, scan):
@@ -128,32 +123,70 @@ def test_grayscale_five_point_and_unlabelled_faces_exist(dataset):
                if (lm == -1).any() and (lm == -1).all())
 
 
-def test_landmarks_are_box_frame_projections(dataset, scan):
-    """Landmarks are the scan seen by img2pose's camera of the face box (K_local shifted by
-    the box corner) with the saved pose moved into that box frame (up to the original's
-    inexact local -> global -> local rotation step: within 1 % of the box)."""
+def test_landmarks_are_the_image_camera_projections(dataset, scan):
+    """Landmarks are the scan's landmarks projected with the saved pose by the image's own
+    camera, inside the face's silhouette box."""
     for (width, height), box, landmarks, pose in _faces(dataset):
         assert 0 <= box[0] < box[2] <= width and 0 <= box[1] < box[3] <= height
         if (landmarks == -1).all():
             continue
         ref = scan.landmarks68 if len(landmarks) == 68 else scan.landmarks5
-        box = np.asarray(box, float)
-        local = pose_full_image_to_bbox(pose[None], np.array([width, height], float), box[None])
-        expected = project_points(ref, local, local_intrinsics(box[None]))[0] + box[:2]
-        np.testing.assert_allclose(landmarks, expected, atol=0.01 * (box[2] - box[0]))
-        # the global camera sees nearly the same face (img2pose's approximation)
-        approx = project_points(ref, pose[None], image_intrinsics(width, height))[0]
-        assert np.abs(approx - landmarks).max() < 0.15 * (box[2] - box[0])
+        expected = project_points(ref, pose[None], image_intrinsics(width, height))[0]
+        np.testing.assert_allclose(landmarks, expected, atol=1e-6)
+        assert (landmarks >= box[:2] - 1).all() and (landmarks <= box[2:] + 1).all()
         assert pose[5] > 0
 
 
+def test_nearer_faces_occlude_farther_ones(scan):
+    """Faces may overlap up to ``max_overlap`` of the smaller box; where they do, the nearer
+    face is drawn over the farther."""
+    options = RenderOptions(image_size=320, faces=(6, 6), face_size=(80, 150),
+                            max_overlap=0.5, photo_fraction=0.0, grayscale_fraction=0.0)
+    overlaps = 0
+    for seed in range(8):
+        image, boxes, poses, _, _ = render_image(scan, np.random.default_rng(seed), options)
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                lo, hi = np.maximum(boxes[i, :2], boxes[j, :2]), np.minimum(boxes[i, 2:],
+                                                                           boxes[j, 2:])
+                if (hi > lo).all():
+                    overlaps += 1
+                    smaller = min(np.prod(boxes[k, 2:] - boxes[k, :2]) for k in (i, j))
+                    assert np.prod(hi - lo) / smaller <= 0.5 + 0.1  # silhouette vs extent
+        assert (np.diff(poses[:, 5]) <= 0).all()  # drawn far first: nearer faces on top
+    assert overlaps > 0
+    # a nearer face drawn last covers the farther one where they overlap
+    k = image_intrinsics(320, 240)
+    near = np.r_[0, 0, 0, 0, 0, k[0, 0] * 3 / 120]
+    far = np.r_[0, 0, 0, 0.4, 0, k[0, 0] * 3 / 100]
+    both, alone = np.zeros((240, 320, 3), np.uint8), np.zeros((240, 320, 3), np.uint8)
+    render_face(both, scan, far, k)
+    _, mask = render_face(both, scan, near, k, light=(0, 0, -1))
+    render_face(alone, scan, near, k, light=(0, 0, -1))
+    inner = cv2.erode(mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    assert np.array_equal(both[inner], alone[inner])
+
+
+def test_photo_families_are_disjoint_and_face_free():
+    assert not set(PHOTOS['train']) & set(PHOTOS['other'])
+    assert not {'astronaut', 'camera', 'lfw_subset'} & set(PHOTOS['train'] + PHOTOS['other'])
+    rng = np.random.default_rng(0)
+    for family in PHOTOS:
+        image = photo_background(rng, 120, 200, family)
+        assert image.shape == (120, 200, 3) and image.dtype == np.uint8 and image.std() > 5
+
+
 def test_label_error_with_the_scan_reference(dataset):
-    """With the scan's own points, img2pose's PnP labels (box frame, then global) give back
-    the render poses: the faces are drawn by that same box camera."""
+    """With the scan's own points, img2pose's PnP labels (each face's box camera, focal
+    bw + bh, then local -> global) differ from the render poses by the labelling's own
+    approximation, since one camera (focal w + h) took the image: about 7 degrees on
+    average (tools/analysis_tools/label_error.py on 40 images: mean 7.3, max 16.3), the
+    translation about 2 %."""
     errors = label_errors(dataset[0], 'val')
     assert {68, 5} <= set(errors['points'])
-    assert errors['rotation'][errors['points'] == 68].max() < 0.5
-    assert errors['translation'][errors['points'] == 68].max() < 0.01
+    rotation = errors['rotation'][errors['points'] == 68]
+    assert 2 < np.median(rotation) < 12 and rotation.max() < 25
+    assert np.median(errors['translation'][errors['points'] == 68]) < 0.05
 
 
 @pytest.mark.skipif(not PROJECT_REF68.is_file(), reason='pose_references/ref68.npy missing')
@@ -192,7 +225,7 @@ def test_obj_errors_name_the_file(tmp_path, scan):
         FaceScan.load(obj, 'unused.jpg', 'unused.ljson')
 
 
-def test_rendering_module_imports_without_mmdet():
+def test_synthesis_imports_without_mmdet():
     code = (
         'import importlib.abc, importlib.util, sys\n'
         'class Block(importlib.abc.MetaPathFinder):\n'
@@ -200,7 +233,5 @@ def test_rendering_module_imports_without_mmdet():
         '        if name.split(".")[0] in ("mmdet", "mmcv"):\n'
         '            raise ImportError(name)\n'
         'sys.meta_path.insert(0, Block())\n'
-        f'spec = importlib.util.spec_from_file_location("rendering", '
-        f'r"{REPO / "mmpose6d" / "datasets" / "rendering.py"}")\n'
-        'spec.loader.exec_module(importlib.util.module_from_spec(spec))\n')
+        'import mmpose6d.synthesis\n')
     subprocess.run([sys.executable, '-c', code], check=True, cwd=REPO)

@@ -9,6 +9,7 @@ import numpy as np
 from mmpose6d.geometry import global_pose_from_landmarks, rotation_angle_deg, rotvec_to_euler
 from .writer import split_files
 
+
 def label_errors(data_dir, split, reference68=None, reference5=None):
     """PnP pose labels of a rendered split against its exact render poses, per labelled face.
 
@@ -51,7 +52,8 @@ def label_errors(data_dir, split, reference68=None, reference5=None):
             labels.append(label[0])
             truths.append(pose)
     labels, truths = np.array(labels).reshape(-1, 6), np.array(truths).reshape(-1, 6)
-    return {'points': np.array(points, int), 'rotation': rotation_angle_deg(labels[:, :3], truths[:, :3]),
+    return {'points': np.array(points, int),
+            'rotation': rotation_angle_deg(labels[:, :3], truths[:, :3]),
             'euler': (rotvec_to_euler(labels[:, :3]) - rotvec_to_euler(truths[:, :3]) + 180) %
             360 - 180,
             'translation': np.linalg.norm(labels[:, 3:] - truths[:, 3:], axis=1) /

@@ -12,8 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mmpose6d.geometry import (FLIP_PERM_68, euler_to_rotvec, image_intrinsics, project_points,
-                               rotvec_to_euler)
+from mmpose6d.geometry import FLIP_PERM_68, euler_to_rotvec, image_intrinsics, project_points
 from mmpose6d.synthesis import (PHOTOS, FaceScan, RenderOptions, generate_dataset, label_errors,
                                 photo_background, render_face, render_image, split_files)
 
@@ -147,8 +146,8 @@ def test_nearer_faces_occlude_farther_ones(scan):
         image, boxes, poses, _, _ = render_image(scan, np.random.default_rng(seed), options)
         for i in range(len(boxes)):
             for j in range(i + 1, len(boxes)):
-                lo, hi = np.maximum(boxes[i, :2], boxes[j, :2]), np.minimum(boxes[i, 2:],
-                                                                           boxes[j, 2:])
+                lo = np.maximum(boxes[i, :2], boxes[j, :2])
+                hi = np.minimum(boxes[i, 2:], boxes[j, 2:])
                 if (hi > lo).all():
                     overlaps += 1
                     smaller = min(np.prod(boxes[k, 2:] - boxes[k, :2]) for k in (i, j))

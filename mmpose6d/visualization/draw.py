@@ -1,5 +1,5 @@
-"""Pose axes, points and translucent meshes drawn on BGR images with cv2: one cv2 call per
-colour for all faces."""
+"""Boxes with scores, pose axes, points and translucent meshes drawn on BGR images with cv2:
+one cv2 call per colour for all faces where cv2 allows it."""
 import cv2
 import numpy as np
 from scipy.spatial import Delaunay
@@ -20,6 +20,32 @@ def _polylines(points):
     rejects the strided layout that fancy indexing can return)."""
     clipped = np.clip(points, -_LIMIT, _LIMIT)
     return np.round(clipped * (1 << _SHIFT)).astype(np.int32, order='C')
+
+
+def draw_boxes(img, boxes, color=(245, 165, 66), thickness=2, texts=None):
+    """Draw boxes (N,4) on ``img`` in place, each with an optional text (e.g. its score
+    ``'0.93'``) on a filled tab above its top-left corner (inside the image). Empty and
+    non-finite boxes are skipped. Returns ``img``."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    keep = np.isfinite(boxes).all(1) & (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+    boxes = boxes[keep]
+    texts = None if texts is None else [t for t, k in zip(texts, keep) if k]
+    if not len(boxes):
+        return img
+    corners = boxes[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 4, 2)
+    cv2.polylines(img, _polylines(corners), True, color, thickness, cv2.LINE_AA, _SHIFT)
+    if texts:
+        scale = float(np.clip(min(img.shape[:2]) / 900, 0.4, 1.0))
+        weight = max(1, round(2 * scale))
+        text_color = (0, 0, 0) if sum(color) > 380 else (255, 255, 255)
+        for (x1, y1, _, _), text in zip(boxes, texts):
+            (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, weight)
+            x = int(np.clip(x1, 0, max(img.shape[1] - tw - 4, 0)))
+            y = int(np.clip(y1, th + base + 4, img.shape[0]))
+            cv2.rectangle(img, (x, y - th - base - 4), (x + tw + 4, y), color, -1)
+            cv2.putText(img, text, (x + 2, y - base - 2), cv2.FONT_HERSHEY_SIMPLEX, scale,
+                        text_color, weight, cv2.LINE_AA)
+    return img
 
 
 def draw_points(img, points, color=(0, 255, 0), radius=2):

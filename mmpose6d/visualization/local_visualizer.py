@@ -1,38 +1,43 @@
-"""mmdet's local visualizer extended with img2pose faces: pose axes, landmarks and a mesh."""
+"""mmdet's local visualizer drawing img2pose faces: box, score, pose axes; landmarks and a
+mesh on request."""
 import numpy as np
 from mmdet.visualization import DetLocalVisualizer
 
 from ..geometry import image_intrinsics, project_points
 from ..models.utils import load_array
 from ..registry import VISUALIZERS
-from .draw import draw_mesh, draw_points, draw_pose_axes, reference_triangles
+from .draw import draw_boxes, draw_mesh, draw_points, draw_pose_axes, reference_triangles
 
 
 @VISUALIZERS.register_module()
 class Img2PoseLocalVisualizer(DetLocalVisualizer):
-    """Draws boxes and scores as :class:`DetLocalVisualizer` does, and for every instance
-    with a ``poses`` (N,6) field the 68 reference points projected with its global pose
-    (camera ``image_intrinsics(w, h)`` of the drawn image), its pose axes and, optionally,
-    a translucent mesh of the reference.
+    """Draws each face so that it stays visible: its box (thin, in the dataset palette's
+    colour) with the score as ``0.93``, and, for instances with ``poses`` (N,6), the pose
+    axes (x red, y green, z blue) from the face's reference origin, projected by the camera
+    ``image_intrinsics(w, h)`` of the drawn image. The 68 projected reference points and a
+    translucent mesh are drawn on request. Used by ``tools/test.py --show-dir``, the
+    inferencer and the demos.
 
     Args:
         reference68: the 68-point 3D reference (array or ``.npy`` path); the inferencer
             replaces it with the model's own (:meth:`set_reference`).
-        draw_landmarks, draw_axes, draw_mesh: what to draw for each face.
+        draw_landmarks, draw_axes, draw_mesh: what to draw for each face besides its box.
         landmark_color, mesh_color, mesh_edge_color: RGB colours (edge None: no edges).
-        landmark_radius, axis_thickness: in pixels; mesh_alpha: the fill's opacity.
+        landmark_radius, axis_thickness, box_thickness: in pixels; mesh_alpha: the fill's
+            opacity.
         **kwargs: :class:`DetLocalVisualizer`'s arguments.
     """
 
     def __init__(self,
                  name='visualizer',
                  reference68='pose_references/ref68.npy',
-                 draw_landmarks=True,
+                 draw_landmarks=False,
                  draw_axes=True,
                  draw_mesh=False,
                  landmark_color=(255, 255, 0),
-                 landmark_radius=2,
+                 landmark_radius=1,
                  axis_thickness=2,
+                 box_thickness=2,
                  mesh_color=(255, 255, 255),
                  mesh_alpha=0.35,
                  mesh_edge_color=(200, 200, 200),
@@ -45,6 +50,7 @@ class Img2PoseLocalVisualizer(DetLocalVisualizer):
         self.landmark_color = tuple(landmark_color)
         self.landmark_radius = landmark_radius
         self.axis_thickness = axis_thickness
+        self.box_thickness = box_thickness
         self.mesh_color = tuple(mesh_color)
         self.mesh_alpha = mesh_alpha
         self.mesh_edge_color = None if mesh_edge_color is None else tuple(mesh_edge_color)
@@ -57,20 +63,29 @@ class Img2PoseLocalVisualizer(DetLocalVisualizer):
         self.triangles = reference_triangles(self.reference68)
 
     def _draw_instances(self, image, instances, classes, palette):
-        """Boxes and labels (mmdet), then landmarks, mesh and axes of posed instances; RGB."""
-        drawn = super()._draw_instances(image, instances, classes, palette)
-        if 'poses' not in instances or not len(instances):
-            return drawn
-        poses = np.asarray(instances.poses, dtype=np.float64)
-        height, width = drawn.shape[:2]
-        k_img = image_intrinsics(width, height)
-        bgr = np.ascontiguousarray(drawn[..., ::-1])  # the draw functions take BGR
-        points = project_points(self.reference68, poses, k_img)
-        if self.draw_mesh:
-            draw_mesh(bgr, points, self.triangles, self.mesh_color[::-1], self.mesh_alpha,
-                      self.mesh_edge_color and self.mesh_edge_color[::-1])
-        if self.draw_landmarks:
-            draw_points(bgr, points, self.landmark_color[::-1], self.landmark_radius)
-        if self.draw_axes:
-            draw_pose_axes(bgr, poses, k_img, self.reference68, thickness=self.axis_thickness)
+        """Boxes with scores, then mesh, landmarks and axes of posed instances; RGB in and
+        out."""
+        bgr = np.ascontiguousarray(image[..., ::-1])  # the draw functions take BGR
+        if not len(instances):
+            return image
+        color = tuple(palette[0]) if palette else (66, 165, 245)
+        if 'bboxes' in instances:
+            texts = [f'{s:.2f}' for s in np.asarray(instances.scores)] \
+                if 'scores' in instances else None
+            draw_boxes(bgr, np.asarray(instances.bboxes), color[::-1], self.box_thickness,
+                       texts)
+        if 'poses' in instances:
+            poses = np.asarray(instances.poses, dtype=np.float64)
+            height, width = bgr.shape[:2]
+            k_img = image_intrinsics(width, height)
+            if self.draw_mesh or self.draw_landmarks:
+                points = project_points(self.reference68, poses, k_img)
+            if self.draw_mesh:
+                draw_mesh(bgr, points, self.triangles, self.mesh_color[::-1],
+                          self.mesh_alpha, self.mesh_edge_color and self.mesh_edge_color[::-1])
+            if self.draw_landmarks:
+                draw_points(bgr, points, self.landmark_color[::-1], self.landmark_radius)
+            if self.draw_axes:
+                draw_pose_axes(bgr, poses, k_img, self.reference68,
+                               thickness=self.axis_thickness)
         return np.ascontiguousarray(bgr[..., ::-1])

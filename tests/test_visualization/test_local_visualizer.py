@@ -1,5 +1,5 @@
-"""Img2PoseLocalVisualizer: pose axes, landmarks and the translucent mesh land where the pose
-projects them."""
+"""Img2PoseLocalVisualizer: the default look (box, score, axes; the face stays visible), and
+axes, landmarks and the translucent mesh where the pose projects them."""
 from itertools import count
 from pathlib import Path
 
@@ -47,8 +47,24 @@ def draw(vis, data, **kwargs):
     return vis.get_image().astype(int)  # RGB
 
 
+def test_default_look_keeps_the_face_visible():
+    """Box, score as 0.90 and axes; no landmarks: most of the face box is untouched."""
+    data = sample()
+    drawn = draw(build(), data)
+    x1, y1, x2, y2 = np.round(data.pred_instances.bboxes[0].numpy()).astype(int)
+    inside = np.abs(drawn[y1 + 3:y2 - 3, x1 + 3:x2 - 3] - GREY).sum(-1) > 60
+    assert 0.02 < inside.mean() < 0.25  # the axes only
+    landmarks = np.round(project_points(REF68, POSE, image_intrinsics(W, H))[0]).astype(int)
+    changed = np.abs(drawn - GREY).sum(-1) > 60
+    assert changed[landmarks[:, 1], landmarks[:, 0]].mean() < 0.3
+    # the score tab above the box: dark text on the box colour (66, 165, 245)
+    tab = drawn[max(y1 - 14, 0):y1, x1:x1 + 30].reshape(-1, 3)
+    assert (np.abs(tab - [66, 165, 245]).sum(1) < 30).mean() > 0.4
+    assert (tab.max(1) < 60).sum() > 10
+
+
 def test_axes_and_landmarks_follow_the_pose():
-    drawn = draw(build(), sample(with_boxes=False))
+    drawn = draw(build(draw_landmarks=True), sample(with_boxes=False))
     assert drawn.shape == (H, W, 3)
     length = 0.5 * np.ptp(REF68, axis=0).max()
     ends = project_points(np.vstack([np.zeros(3), length * np.eye(3)]), POSE,

@@ -18,6 +18,6 @@ TRANSFORMS = Registry(
 MODELS = Registry('model', parent=MMDET_MODELS, locations=['mmpose6d.models'])
 TASK_UTILS = Registry('task util', parent=MMDET_TASK_UTILS, locations=['mmpose6d.models'])
 METRICS = Registry('metric', parent=MMDET_METRICS, locations=['mmpose6d.evaluation'])
-HOOKS = Registry('hook', parent=MMDET_HOOKS, locations=['mmdet.engine'])
+HOOKS = Registry('hook', parent=MMDET_HOOKS, locations=['mmpose6d.engine', 'mmdet.engine'])
 VISUALIZERS = Registry(
     'visualizer', parent=MMDET_VISUALIZERS, locations=['mmpose6d.visualization'])

@@ -1,5 +1,4 @@
 """mmpose6d.utils.checkpoint: safe reading, damaged files, fit to the model, resume choice."""
-import logging
 import os
 import pickle
 from collections import OrderedDict
@@ -7,7 +6,8 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 import torch
-from mmengine.logging import HistoryBuffer, MMLogger
+from bad_inputs import WritesMarker
+from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 from torch import nn
 from toy_training import toy_runner
@@ -16,16 +16,6 @@ from mmpose6d.utils import checkpoint as ckpt
 from mmpose6d.utils.checkpoint import (CheckpointError, DamagedCheckpointError, check_fits_model,
                                        checkpoint_loading, find_resume_checkpoint,
                                        load_model_checkpoint, read_checkpoint)
-
-
-class WritesMarker:
-    """A crafted pickle: unpickling it runs ``os.system`` (touches a marker file)."""
-
-    def __init__(self, marker):
-        self.marker = str(marker)
-
-    def __reduce__(self):
-        return os.system, (f'touch {self.marker}', )
 
 
 class GetattrGadget:
@@ -42,18 +32,6 @@ def trained(request, tmp_path_factory):
     work_dir = tmp_path_factory.mktemp(f'toy_{request.param}')
     toy_runner(work_dir, recipe=request.param).train()
     return work_dir
-
-
-@pytest.fixture
-def logs():
-    """The messages MMLogger's current instance emits during the test."""
-    records = []
-    handler = logging.Handler()
-    handler.emit = lambda record: records.append(record.getMessage())
-    logger = MMLogger.get_current_instance()
-    logger.addHandler(handler)
-    yield records
-    logger.removeHandler(handler)
 
 
 def test_training_checkpoints_need_exactly_the_allow_list(trained):

@@ -51,10 +51,11 @@ class ToyMetric(BaseMetric):
         return dict(val_loss=np.float64(np.mean(np.square(results))))
 
 
-def toy_runner(work_dir, recipe='cpu', max_length=4, interval=2, resume_from=None,
-               checkpoint_type='AtomicCheckpointHook'):
+def toy_runner(work_dir, recipe='cpu', max_length=4, interval=2, load_from=None,
+               resume=False, checkpoint_type='AtomicCheckpointHook'):
     """A Runner training ``max_length`` iterations (``cpu``) or epochs (``wider``) in
-    ``work_dir``, checkpointing every ``interval``; ``resume_from`` resumes."""
+    ``work_dir``, checkpointing every ``interval``, starting from ``load_from``'s weights or
+    (``resume``) its whole state."""
     loader = dict(dataset=ToyDataset(), batch_size=2, num_workers=0,
                   sampler=dict(type='DefaultSampler', shuffle=False))
     if recipe == 'cpu':
@@ -88,5 +89,4 @@ def toy_runner(work_dir, recipe='cpu', max_length=4, interval=2, resume_from=Non
     return Runner(model=ToyModel(), work_dir=str(work_dir), train_dataloader=loader,
                   val_dataloader=loader, val_evaluator=dict(type=ToyMetric), val_cfg=dict(),
                   default_hooks=dict(checkpoint=checkpoint), default_scope='mmpose6d',
-                  randomness=dict(seed=0), load_from=resume_from,
-                  resume=resume_from is not None, **schedule)
+                  randomness=dict(seed=0), load_from=load_from, resume=resume, **schedule)

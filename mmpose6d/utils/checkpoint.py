@@ -129,7 +129,7 @@ def _legacy_pickles_complete(path):
             for _ in range(5):
                 for _ in pickletools.genops(file):
                     pass
-        except Exception:  # genops raises ValueError or EOFError-like errors on cut data
+        except ValueError:  # genops: "pickle exhausted before seeing STOP" and the like
             return False
     return True
 
@@ -142,9 +142,9 @@ def _refused_globals(path, is_zip, error):
                    for g in SAFE_GLOBALS}
         names = [name for name in torch.serialization.get_unsafe_globals_in_checkpoint(path)
                  if name not in allowed]
-    core = str(error.__context__ or error).strip()  # torch wraps the unpickler's message
-    names = names or re.findall(r'GLOBAL ([\w.]+)', core)
-    return ', '.join(dict.fromkeys(names)) or core.splitlines()[0]
+    core = error.__context__ or error  # torch wraps the unpickler's message in its advice
+    names = names or re.findall(r'GLOBAL ([\w.]+)', str(core))
+    return ', '.join(dict.fromkeys(names)) or _first_line(core)
 
 
 def read_checkpoint(path, trust=False, mmap=False, map_location='cpu'):
@@ -165,16 +165,21 @@ def read_checkpoint(path, trust=False, mmap=False, map_location='cpu'):
                               mmap=mmap and is_zip)
     except pickle.UnpicklingError as error:
         if trust:
-            raise DamagedCheckpointError(f'{path}: damaged or incomplete ({error})') from error
+            raise DamagedCheckpointError(
+                f'{path}: damaged or incomplete ({_first_line(error)})') from error
         raise CheckpointError(
             f"{path}: holds objects other than tensors and mmengine's training state "
             f'({_refused_globals(path, is_zip, error)}); only full unpickling reads them and it '
             'runs code stored in the file: pass --trust-checkpoint (trust_checkpoint=True) '
             'only for a file you trust') from error
     except (RuntimeError, EOFError, KeyError, IndexError, ValueError, OSError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ''
         raise DamagedCheckpointError(f'{path}: damaged or incomplete ({type(error).__name__}: '
-                                     f'{first_line})') from error
+                                     f'{_first_line(error)})') from error
+
+
+def _first_line(error):
+    text = str(error).strip()
+    return text.splitlines()[0] if text else ''
 
 
 def state_dict_of(checkpoint, path):

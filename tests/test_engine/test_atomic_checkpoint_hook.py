@@ -42,7 +42,7 @@ def test_kill_during_checkpoint_write_then_resume(tmp_path):
 
     with checkpoint_loading():
         runner = toy_runner(work_dir, max_length=4, interval=2,
-                            resume_from=str(work_dir / 'iter_2.pth'))
+                            load_from=str(work_dir / 'iter_2.pth'), resume=True)
         runner.train()
     log = sorted(work_dir.glob('*/*.log'))[-1].read_text()  # the resumed run's
     assert 'resumed epoch: 0, iter: 2' in log

@@ -157,7 +157,7 @@ def test_test_refuses_crafted_damaged_and_unfitting_checkpoints(dist_run, tree, 
 
 def test_resume_passes_over_a_damaged_last_checkpoint(dist_run, tree, tmp_path):
     """A partial ``iter_8.pth`` named by last_checkpoint: --resume says so and continues from
-    the intact iter_4; a crafted one stops it before any code from it runs."""
+    the intact iter_4; a crafted one stops it (and load_from) before any code from it runs."""
     work_dir, _ = dist_run
     resumed = tree / 'work_dirs' / 'resumed'
     resumed.mkdir()
@@ -179,5 +179,10 @@ def test_resume_passes_over_a_damaged_last_checkpoint(dist_run, tree, tmp_path):
                     payload=WritesMarker(marker)), resumed / 'iter_9.pth')
     (resumed / 'last_checkpoint').write_text(str(resumed / 'iter_9.pth'))
     stderr = _run(args, tree, check=False)
+    assert f'error: {resumed / "iter_9.pth"}: holds objects other than tensors' in stderr
+    # the same file as the weights to fine-tune from
+    stderr = _run([sys.executable, 'tools/train.py', CONFIG, '--work-dir', 'work_dirs/tuned',
+                   '--cfg-options', f'load_from={resumed / "iter_9.pth"}', *SMALL], tree,
+                  check=False)
     assert f'error: {resumed / "iter_9.pth"}: holds objects other than tensors' in stderr
     assert not marker.exists()

@@ -77,6 +77,29 @@ def test_no_process_wide_switch_to_full_unpickling(monkeypatch):
     assert 'TORCH_FORCE_WEIGHTS_ONLY_LOAD' not in os.environ
 
 
+def test_load_from_stays_tolerant_and_weights_only(trained, tmp_path, capsys):
+    """Fine-tuning from another model's weights (load_from) keeps mmengine's tolerant loading
+    (a warning for missing and unexpected keys); a crafted file is refused there too."""
+    checkpoint = read_checkpoint(next(trained.glob('*_2.pth')))
+    weights = {k: v for k, v in checkpoint['state_dict'].items() if k.startswith('linear.')}
+    torch.save(dict(checkpoint, state_dict=dict(weights, extra=torch.zeros(1))),
+               tmp_path / 'partial.pth')
+    with checkpoint_loading():
+        toy_runner(tmp_path / 'tuned', max_length=2, load_from=str(tmp_path / 'partial.pth'),
+                   interval=2).train()
+    printed = capsys.readouterr().out  # mmengine prints the mismatch
+    assert 'The model and loaded state dict do not match exactly' in printed
+    assert 'unexpected key in source state_dict: extra' in printed
+    assert 'missing keys in source state_dict: norm.weight' in printed
+
+    marker = tmp_path / 'marker'
+    torch.save(dict(checkpoint, payload=WritesMarker(marker)), tmp_path / 'evil.pth')
+    runner = toy_runner(tmp_path / 'evil', load_from=str(tmp_path / 'evil.pth'))
+    with checkpoint_loading(), pytest.raises(pickle.UnpicklingError):
+        runner.train()
+    assert not marker.exists()
+
+
 @pytest.mark.parametrize('legacy', [False, True])
 def test_crafted_pickle_runs_only_when_trusted(tmp_path, legacy):
     marker = tmp_path / 'marker'

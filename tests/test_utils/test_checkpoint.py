@@ -8,7 +8,7 @@ import pytest
 import torch
 from bad_inputs import WritesMarker
 from mmengine.logging import HistoryBuffer
-from mmengine.runner.checkpoint import _load_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint, load_from_http
 from torch import nn
 from toy_training import toy_runner
 
@@ -117,6 +117,18 @@ def test_crafted_pickle_runs_only_when_trusted(tmp_path, legacy):
     assert not marker.exists()
     read_checkpoint(path, trust=True)
     assert marker.exists()
+
+
+def test_downloads_are_weights_only_too(tmp_path):
+    """mmengine reads http(s):// and torchvision:// checkpoints (load_from, a Pretrained
+    init_cfg) through torch.hub, which passes weights_only=False; inside the context torch's
+    switch makes that weights-only as well."""
+    marker = tmp_path / 'marker'
+    torch.save(dict(payload=WritesMarker(marker)), tmp_path / 'evil.pth')
+    with checkpoint_loading(), pytest.raises(pickle.UnpicklingError):
+        load_from_http(f'file://{tmp_path / "evil.pth"}', map_location='cpu',
+                       model_dir=str(tmp_path / 'hub'))
+    assert not marker.exists()
 
 
 def test_getattr_is_restricted_to_history_buffer_statistics(tmp_path):

@@ -36,7 +36,10 @@ SMALL = [
 def _run(args, cwd, timeout=400, check=True):
     """The output (stdout + stderr) of a tool; ``check``: it must succeed, else it must fail
     and the output is stderr."""
-    env = dict(os.environ, OMP_NUM_THREADS='1', PORT=str(29500 + os.getpid() % 1000))
+    # this checkout's package, not whichever mmpose6d is installed
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get('PYTHONPATH')]))
+    env = dict(os.environ, OMP_NUM_THREADS='1', PORT=str(29500 + os.getpid() % 1000),
+               PYTHONPATH=path)
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
                             timeout=timeout)
     if not check:

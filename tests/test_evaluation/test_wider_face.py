@@ -341,6 +341,10 @@ def test_check_predictions_counts_what_misleads_the_ap():
     assert evaluate_wider(equal, two) == dict(easy=0, medium=0, hard=0)  # what it warns of
     # scores all above 1 are normalised against 1 (the port's running min): not degenerate
     assert 'equal_scores' not in check_predictions(dets(A + [2.0], B + [2.0]), two)[1]
+    misshapen = {'0--Parade': {'img': np.zeros((2, 4))}}
+    assert check_predictions(misshapen, two)[0] == 1  # evaluate_wider names the shape error
+    with pytest.raises(ValueError, match=r'0--Parade/img: expected \(N, 5\)'):
+        evaluate_wider(misshapen, two)
 
 
 def test_bbox_overlaps_matches_kernel():

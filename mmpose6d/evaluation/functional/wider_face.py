@@ -164,7 +164,9 @@ def check_predictions(preds, gt):
     negative, scores = {}, []
     for event, images in preds.items():
         for name, dets in images.items():
-            dets = np.asarray(dets, dtype=np.float64).reshape(-1, 5)
+            dets = np.asarray(dets, dtype=np.float64)
+            if dets.ndim != 2 or dets.shape[1] != 5:
+                continue  # empty, or misshapen: evaluate_wider names it
             count = int((dets[:, 2:4] < 0).any(1).sum())
             if count:
                 negative[f'{event}/{name}'] = count

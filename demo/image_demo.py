@@ -5,7 +5,8 @@
 
 INPUTS is an image or a folder of images. Writes the drawn images to DIR/vis/, the
 predictions (boxes, scores, poses, Euler angles, 68 projected landmarks) to DIR/preds/*.json
-and, with --crops, ArcFace-aligned 112x112 face crops to DIR/crops/.
+and, with --crops, ArcFace-aligned 112x112 face crops to DIR/crops/. An image that cannot be
+read is skipped with a warning naming it; the exit status is 1 when any was.
 """
 import argparse
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runs from a checkout
 
 from mmpose6d.apis import Img2PoseInferencer  # noqa: E402
+from mmpose6d.utils.checkpoint import TRUST_CHECKPOINT_HELP, CheckpointError  # noqa: E402
 
 
 def parse_args():
@@ -30,12 +32,17 @@ def parse_args():
     parser.add_argument('--mesh', action='store_true', help='draw a translucent face mesh')
     parser.add_argument('--no-save-vis', action='store_true', help='write no drawn images')
     parser.add_argument('--no-save-pred', action='store_true', help='write no JSON files')
+    parser.add_argument('--trust-checkpoint', action='store_true', help=TRUST_CHECKPOINT_HELP)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    inferencer = Img2PoseInferencer(args.config, args.weights, device=args.device)
+    try:
+        inferencer = Img2PoseInferencer(args.config, args.weights, device=args.device,
+                                        trust_checkpoint=args.trust_checkpoint)
+    except CheckpointError as error:
+        sys.exit(f'error: {error}')
     inferencer.visualizer.draw_mesh = args.mesh
     result = inferencer(args.inputs, batch_size=args.batch_size, out_dir=args.out_dir,
                         pred_score_thr=args.pred_score_thr, no_save_vis=args.no_save_vis,
@@ -43,6 +50,10 @@ def main():
                         return_points5=True)
     faces = sum(len(p['scores']) for p in result['predictions'])
     print(f'{faces} faces in {len(result["predictions"])} images -> {args.out_dir}')
+    if result['skipped']:
+        total = len(result['predictions']) + len(result['skipped'])
+        sys.exit(f'{len(result["skipped"])} of {total} images skipped (unreadable): ' +
+                 ', '.join(f'{path} ({reason})' for path, reason in result['skipped']))
 
 
 if __name__ == '__main__':

@@ -15,6 +15,7 @@ from mmengine.utils import ProgressBar
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runs from a checkout
 
 from mmpose6d.apis import Img2PoseInferencer  # noqa: E402
+from mmpose6d.utils.checkpoint import TRUST_CHECKPOINT_HELP, CheckpointError  # noqa: E402
 
 
 def parse_args():
@@ -27,6 +28,7 @@ def parse_args():
     parser.add_argument('--pred-score-thr', type=float, default=0.5)
     parser.add_argument('--mesh', action='store_true', help='draw a translucent face mesh')
     parser.add_argument('--max-frames', type=int, default=0, help='stop after N frames')
+    parser.add_argument('--trust-checkpoint', action='store_true', help=TRUST_CHECKPOINT_HELP)
     return parser.parse_args()
 
 
@@ -44,8 +46,12 @@ def main():
     fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
     total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
     total = min(total, args.max_frames) if args.max_frames and total > 0 else total
-    inferencer = Img2PoseInferencer(args.config, args.weights, device=args.device,
-                                    show_progress=False)
+    try:
+        inferencer = Img2PoseInferencer(args.config, args.weights, device=args.device,
+                                        show_progress=False,
+                                        trust_checkpoint=args.trust_checkpoint)
+    except CheckpointError as error:
+        sys.exit(f'error: {error}')
     inferencer.visualizer.draw_mesh = args.mesh
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     writer, frames = None, 0

@@ -1,10 +1,12 @@
 """Shared fixtures: the read-only material in ``../shared`` (golden vectors, WIDER ground
-truth), present in CI and absent from a user's clone."""
+truth), present in CI and absent from a user's clone, and the messages MMLogger logs."""
+import logging
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from mmengine.logging import MMLogger
 
 SHARED = Path(__file__).resolve().parents[2] / 'shared'
 REPO = Path(__file__).resolve().parents[1]
@@ -32,3 +34,16 @@ def golden():
 def shared_file():
     """:func:`shared_path` for tests outside this file."""
     return shared_path
+
+
+@pytest.fixture
+def logs():
+    """The messages MMLogger's current instance emits during the test (mmpose6d's warnings
+    and mmengine's go there)."""
+    messages = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    yield messages
+    logger.removeHandler(handler)

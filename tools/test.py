@@ -1,10 +1,17 @@
 """Test an mmpose6d model: ``python tools/test.py CONFIG CHECKPOINT [--tta] [--show-dir D]``."""
 import argparse
+import sys
+from pathlib import Path
 
 from mmengine.config import ConfigDict
 from mmengine.runner import Runner
 
-from mmpose6d.utils.runner_setup import add_common_args, load_config
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # runs from a checkout without `pip install -e .`
+
+from mmpose6d.utils.checkpoint import (CheckpointError, check_model_checkpoint,  # noqa: E402
+                                       checkpoint_loading)
+from mmpose6d.utils.runner_setup import add_common_args, load_config  # noqa: E402
 
 
 def parse_args():
@@ -31,10 +38,15 @@ def main():
         cfg.model = ConfigDict(**cfg.tta_model, module=cfg.model)
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
     runner = Runner.from_cfg(cfg)
+    try:  # a checkpoint that does not fit would give a metric of random weights
+        check_model_checkpoint(runner.model, args.checkpoint, args.trust_checkpoint)
+    except CheckpointError as error:
+        sys.exit(f'error: {error}')
     if args.out is not None:
         from mmdet.evaluation import DumpDetResults
         runner.test_evaluator.metrics.append(DumpDetResults(out_file_path=args.out))
-    runner.test()
+    with checkpoint_loading(args.trust_checkpoint):
+        runner.test()
 
 
 if __name__ == '__main__':

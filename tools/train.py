@@ -1,9 +1,16 @@
 """Train an mmpose6d model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume]``."""
 import argparse
+import sys
+from pathlib import Path
 
 from mmengine.runner import Runner
 
-from mmpose6d.utils.runner_setup import add_common_args, load_config
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # runs from a checkout without `pip install -e .`
+
+from mmpose6d.utils.checkpoint import (CheckpointError, checkpoint_loading,  # noqa: E402
+                                       find_resume_checkpoint, read_checkpoint, resumable_problem)
+from mmpose6d.utils.runner_setup import add_common_args, load_config  # noqa: E402
 
 
 def parse_args():
@@ -13,8 +20,25 @@ def parse_args():
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate with the total batch size')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
-                        help='resume from the given checkpoint, or the latest in work-dir')
+                        help='resume from the given checkpoint, or the latest intact one in '
+                        'work-dir')
     return add_common_args(parser).parse_args()
+
+
+def choose_checkpoint(cfg, resume, trust):
+    """Set ``cfg.resume`` / ``cfg.load_from`` for ``--resume`` (``'auto'``: the latest intact
+    checkpoint of the work dir) and check the file to start from is readable; raises
+    :class:`CheckpointError` naming it."""
+    if resume == 'auto':
+        cfg.load_from = find_resume_checkpoint(cfg.work_dir, trust)
+        cfg.resume = cfg.load_from is not None
+    elif resume is not None:
+        problem = resumable_problem(resume, trust)
+        if problem:
+            raise CheckpointError(problem)
+        cfg.resume, cfg.load_from = True, resume
+    elif cfg.get('load_from') and '://' not in cfg.load_from:
+        read_checkpoint(cfg.load_from, trust, mmap=True)  # fine-tuning: mmengine's tolerant load
 
 
 def main():
@@ -25,11 +49,12 @@ def main():
         cfg.optim_wrapper.loss_scale = 'dynamic'
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
-    if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
-    elif args.resume is not None:
-        cfg.resume, cfg.load_from = True, args.resume
-    Runner.from_cfg(cfg).train()
+    try:
+        choose_checkpoint(cfg, args.resume, args.trust_checkpoint)
+    except CheckpointError as error:
+        sys.exit(f'error: {error}')
+    with checkpoint_loading(args.trust_checkpoint):
+        Runner.from_cfg(cfg).train()
 
 
 if __name__ == '__main__':

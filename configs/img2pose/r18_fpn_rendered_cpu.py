@@ -51,7 +51,7 @@ param_scheduler = [
 ]
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=200, max_keep_ckpts=2))
+    checkpoint=dict(by_epoch=False, interval=200, max_keep_ckpts=2))
 log_processor = dict(by_epoch=False)
 # torchrun on CPU (tools/dist_train.sh CONFIG 2) talks gloo
 env_cfg = dict(dist_cfg=dict(backend='gloo'))

@@ -1,5 +1,6 @@
 """Face detection with 6DoF poses on images, folders and arrays: mmdet's inferencer for
 img2pose, with Euler angles, projected landmarks and aligned face crops."""
+import logging
 import os.path as osp
 import warnings
 
@@ -8,11 +9,13 @@ import mmengine
 import numpy as np
 from mmdet.apis import DetInferencer
 from mmengine.dataset import Compose, pseudo_collate
-from mmengine.runner.checkpoint import _load_checkpoint_to_model
+from mmengine.logging import print_log
+from mmengine.runner.checkpoint import load_state_dict
 from rich.progress import track
 
+from ..datasets.image_io import bytes_problem, decode_image, read_image_bytes
 from ..geometry import image_intrinsics, project_points, rotvec_to_euler
-from ..utils.checkpoint import trust_mmengine_checkpoints
+from ..utils.checkpoint import check_fits_model, checkpoint_loading, read_checkpoint, state_dict_of
 from ..utils.face_alignment import align_faces
 
 #: test-pipeline steps that read annotations; inference has none, so they are dropped
@@ -35,11 +38,20 @@ class Img2PoseInferencer(DetInferencer):
         weights: the checkpoint (None: a randomly initialised model, with a warning).
         device: e.g. ``'cpu'`` or ``'cuda:0'`` (None: CUDA when available).
         show_progress: show a progress bar over the batches.
+        trust_checkpoint: unpickle ``weights`` fully if it holds more than tensors and
+            mmengine's training state; that runs any code stored in the file, so only for
+            files you trust. Without it such a file is refused.
 
-    Calling it returns ``dict(predictions=[...], visualization=[...] or [], crops=[...])``
-    with one prediction dict per input image (see :meth:`pred2dict`), the drawn RGB images
-    with ``return_vis`` and (N,112,112,3) BGR face crops per image with ``return_crops``.
-    Example::
+    ``weights`` must fit the model: missing keys (other than the pose head's config buffers),
+    unexpected keys or other shapes raise a
+    :class:`~mmpose6d.utils.checkpoint.CheckpointError` naming the file and the keys, as a
+    damaged file does.
+
+    Calling it returns ``dict(predictions=[...], visualization=[...] or [], crops=[...],
+    skipped=[...])`` with one prediction dict per readable input image (see
+    :meth:`pred2dict`), the drawn RGB images with ``return_vis``, (N,112,112,3) BGR face
+    crops per image with ``return_crops``, and ``(path, reason)`` of each image file that
+    could not be read or decoded (skipped with a warning naming it). Example::
 
         inferencer = Img2PoseInferencer('configs/img2pose/r18_fpn_wider.py', 'model.pth')
         result = inferencer('photos/', batch_size=4, out_dir='out', no_save_pred=False,
@@ -55,20 +67,27 @@ class Img2PoseInferencer(DetInferencer):
     }
 
     def __init__(self, model=None, weights=None, device=None, palette='none',
-                 show_progress=True):
+                 show_progress=True, trust_checkpoint=False):
         self.num_array_inputs = 0
-        trust_mmengine_checkpoints()  # training checkpoints hold more than tensors
-        super().__init__(model=model, weights=weights, device=device, scope='mmpose6d',
-                         palette=palette, show_progress=show_progress)
+        self.skipped = []
+        self.weights = weights
+        if weights is not None and '://' not in str(weights):
+            read_checkpoint(weights, trust_checkpoint, mmap=True)  # one clear line if damaged
+        with checkpoint_loading(trust_checkpoint):
+            super().__init__(model=model, weights=weights, device=device, scope='mmpose6d',
+                             palette=palette, show_progress=show_progress)
 
     def _load_weights_to_model(self, model, checkpoint, cfg):
-        """Weights and class names from the checkpoint; one 'face' class by default."""
+        """Weights (which must fit the model) and class names from the checkpoint; one
+        'face' class by default."""
         if checkpoint is None:
             warnings.warn('no weights given: the predictions come from a randomly '
                           'initialised model')
             meta = {}
         else:
-            _load_checkpoint_to_model(model, checkpoint)
+            state_dict = state_dict_of(checkpoint, self.weights)
+            check_fits_model(model, state_dict, self.weights)
+            load_state_dict(model, state_dict, logger='current')
             meta = checkpoint.get('meta', {}).get('dataset_meta', {})
         model.dataset_meta = {k.lower(): v for k, v in meta.items()} or {'classes': ('face', )}
         if self.palette != 'none':
@@ -119,6 +138,39 @@ class Img2PoseInferencer(DetInferencer):
         items = super()._inputs_to_list(inputs)
         return sorted(items) if isinstance(inputs, str) else items
 
+    def _get_chunk_data(self, inputs, chunk_size):
+        """Batches of ``(input, pipeline output)`` without the image files that cannot be
+        read or decoded (see :meth:`_pipeline_or_skip`)."""
+        chunk = []
+        for item in inputs:
+            data = self._pipeline_or_skip(item)
+            if data is not None:
+                chunk.append((item, data))
+            if len(chunk) == chunk_size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def _pipeline_or_skip(self, item):
+        """The pipeline's output of one input, or None for an image file that is missing,
+        empty, truncated or corrupt: warned with its name and reason, kept in
+        ``self.skipped``. Other pipeline errors are raised."""
+        if not isinstance(item, str):
+            return self.pipeline(item)
+        data, reason = read_image_bytes(item)
+        reason = reason or bytes_problem(data)
+        if not reason:
+            try:
+                return self.pipeline(item)
+            except Exception:
+                reason = decode_image(data)[1]
+                if not reason:
+                    raise
+        self.skipped.append((item, reason))
+        print_log(f'{item}: image skipped ({reason})', logger='current', level=logging.WARNING)
+        return None
+
     def _names(self, inputs):
         """Output file stems: a path's file name without extension, an array's running
         8-digit number (as mmdet's inferencer numbers them)."""
@@ -160,16 +212,14 @@ class Img2PoseInferencer(DetInferencer):
         if save_crops and not out_dir:
             raise ValueError('save_crops=True needs an out_dir to write the crops to')
         inputs = self._inputs_to_list(inputs)
-        names = self._names(inputs)
         need_images = bool(return_vis or show or return_crops or save_crops or
                            (out_dir and not no_save_vis))
         results = dict(predictions=[], visualization=[], crops=[])
+        self.skipped = []
         batches = self.preprocess(inputs, batch_size=batch_size)
-        done = 0
         for ori_inputs, data in (track(batches, description='Inference')
                                  if self.show_progress else batches):
-            batch_names = names[done:done + len(ori_inputs)]
-            done += len(ori_inputs)
+            batch_names = self._names(ori_inputs)
             preds = [self._filter(p, pred_score_thr) for p in self.forward(data)]
             images = [self._read_bgr(x) for x in ori_inputs] if need_images else None
             vis = self.visualize(images, preds, batch_names, return_vis=return_vis,
@@ -185,6 +235,10 @@ class Img2PoseInferencer(DetInferencer):
             results['predictions'].extend(out['predictions'])
             results['visualization'].extend(out['visualization'] or [])
             results['crops'].extend(out['crops'] or [])
+        results['skipped'] = list(self.skipped)
+        if self.skipped:
+            print_log(f'{len(self.skipped)} of {len(inputs)} inputs skipped (unreadable '
+                      'images, named above)', logger='current', level=logging.WARNING)
         return results
 
     @staticmethod

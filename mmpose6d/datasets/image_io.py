@@ -47,16 +47,24 @@ def read_image_bytes(path, backend_args=None):
         return None, 'image/unreadable'
 
 
+def bytes_problem(data):
+    """Why image bytes cannot decode whole, seen without decoding them: ``image/missing`` (no
+    bytes), ``image/empty_file`` or ``image/truncated``; '' when none of these."""
+    if data is None:
+        return 'image/missing'
+    if len(data) == 0:
+        return 'image/empty_file'
+    if is_truncated(data):
+        return 'image/truncated'
+    return ''
+
+
 def decode_image(data, color_type='color', backend='cv2'):
     """(image, '') decoded from ``data`` as 3-channel BGR (for colour flags), or (None, reason)
-    with reason ``image/missing`` (no bytes), ``image/empty_file``, ``image/truncated`` or
-    ``image/corrupt``."""
-    if data is None:
-        return None, 'image/missing'
-    if len(data) == 0:
-        return None, 'image/empty_file'
-    if is_truncated(data):
-        return None, 'image/truncated'
+    with reason :func:`bytes_problem`'s or ``image/corrupt``."""
+    reason = bytes_problem(data)
+    if reason:
+        return None, reason
     try:
         img = mmcv.imfrombytes(data, flag=color_type, backend=backend)
     except Exception:  # pillow/turbojpeg raise on garbage where cv2 returns None

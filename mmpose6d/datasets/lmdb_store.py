@@ -7,8 +7,9 @@ Layout (one LMDB environment, a folder):
 - ``img/<index>``: the image file's bytes (JPEG/PNG kept as they are, other formats
   re-encoded as PNG);
 - ``__meta__``: JSON with the source list, the next index to convert, whether the conversion
-  is complete and the skip counts. It is committed in the same transaction as each batch, so
-  a killed conversion resumes where its last batch ended, and entries never duplicate.
+  is complete, the skip counts and the counts of faces written with a box or landmarks
+  outside their image (``outside``). It is committed in the same transaction as each batch,
+  so a killed conversion resumes where its last batch ended, and entries never duplicate.
 """
 import hashlib
 import json
@@ -16,12 +17,17 @@ import os
 from pathlib import Path
 
 import lmdb
+import numpy as np
 from tqdm import tqdm
 
 from .image_io import decode_image, portable_bytes, read_image_bytes
 from .img2pose_format import (AnnotationError, counted, load_json, parse_record,
                               raw_image_path, read_list_file, record_to_json)
-from .skip_counter import SKIPS
+from .skip_counter import SKIPS, SkipCounter
+
+#: Faces written with a box (``outside/box``) or landmarks (``outside/landmarks``) beyond
+#: their image: kept as annotated (training clips, drops or masks them), but reported.
+OUTSIDE = SkipCounter(label='written as is')
 
 META_KEY = b'__meta__'
 FORMAT = 'mmpose6d-img2pose-lmdb-v1'
@@ -100,6 +106,24 @@ def iter_lmdb_records(path):
             yield index, f'{path}:{index}', record
 
 
+def count_outside(record, height, width, source):
+    """Count in :data:`OUTSIDE` the faces of ``record`` whose box or landmarks reach beyond
+    the ``width`` x ``height`` image, naming ``source``, the faces and the distance."""
+    boxes = record['bboxes']
+    beyond = np.maximum.reduce([-boxes[:, 0], -boxes[:, 1], boxes[:, 2] - width,
+                                boxes[:, 3] - height]) if len(boxes) else np.zeros(0)
+    faces = np.flatnonzero(beyond > 0)
+    if len(faces):
+        OUTSIDE.add('outside/box', f'{source}: face(s) {faces.tolist()} box up to '
+                    f'{beyond.max():.0f} px beyond the {width}x{height} image', len(faces))
+    beyond = np.array([0.0 if points is None else max(
+        (-points).max(), (points - [width, height]).max()) for points in record['landmarks']])
+    faces = np.flatnonzero(beyond > 0)
+    if len(faces):
+        OUTSIDE.add('outside/landmarks', f'{source}: face(s) {faces.tolist()} landmarks up to '
+                    f'{beyond.max():.0f} px beyond the {width}x{height} image', len(faces))
+
+
 def _convert_one(json_path, img_root):
     """(annotation JSON bytes, image bytes) of one list entry; AnnotationError when skipped.
     The image is checked first, so faces of skipped images are not counted."""
@@ -112,6 +136,7 @@ def _convert_one(json_path, img_root):
         if img is None:
             raise AnnotationError(reason, f'{json_path}: image {img_path} unusable ({reason})')
     record = parse_record(raw, json_path)
+    count_outside(record, *img.shape[:2], json_path)
     return json.dumps(record_to_json(record)).encode(), portable_bytes(data, img)
 
 
@@ -133,8 +158,9 @@ def convert_to_lmdb(ann_list, img_root, out_path, limit=None, commit_every=256,
     """Convert (or resume converting) an img2pose list file to an LMDB; returns the meta.
 
     Every entry is validated as it goes (annotation parsing, image decoding); skipped ones are
-    counted by reason in the meta. ``limit`` caps the number of list entries handled in this
-    run (a partial conversion that a later run resumes).
+    counted by reason in the meta, faces with a box or landmarks outside their image in its
+    ``outside``. ``limit`` caps the number of list entries handled in this run (a partial
+    conversion that a later run resumes).
     """
     paths = read_list_file(ann_list)
     list_sha1 = hashlib.sha1(Path(ann_list).read_bytes()).hexdigest()
@@ -147,25 +173,28 @@ def convert_to_lmdb(ann_list, img_root, out_path, limit=None, commit_every=256,
         if meta is None:
             meta = dict(format=FORMAT, ann_list=str(Path(ann_list).resolve()),
                         list_sha1=list_sha1, num_inputs=len(paths), next=0, num_entries=0,
-                        complete=False, skipped={})
+                        complete=False, skipped={}, outside={})
         elif meta['list_sha1'] != list_sha1:
             raise ValueError(f'{out_path} was converted from another annotation list '
                              f'({meta["ann_list"]}); remove it or choose another output')
+        meta.setdefault('outside', {})  # LMDBs begun before it was counted
         start = meta['next']
         stop = len(paths) if limit is None else min(len(paths), start + limit)
-        puts, snapshot = [], SKIPS.snapshot()
+        puts, snapshots = [], (SKIPS.snapshot(), OUTSIDE.snapshot())
         for index in tqdm(range(start, stop), initial=start, total=len(paths),
                           desc='img2pose -> LMDB', disable=not progress):
             entry = counted(_convert_one, paths[index], img_root)
             if entry is not None:
                 puts += [(ann_key(index), entry[0]), (img_key(index), entry[1])]
             if (index + 1 - start) % commit_every == 0 or index + 1 == stop:
-                skipped = SKIPS.since(snapshot)
+                skipped, outside = SKIPS.since(snapshots[0]), OUTSIDE.since(snapshots[1])
                 skipped.update(meta['skipped'])
+                outside.update(meta['outside'])
                 meta.update(next=index + 1, num_entries=meta['num_entries'] + len(puts) // 2,
-                            complete=index + 1 == len(paths), skipped=dict(skipped))
+                            complete=index + 1 == len(paths), skipped=dict(skipped),
+                            outside=dict(outside))
                 _commit(env, puts, meta)
-                puts, snapshot = [], SKIPS.snapshot()
+                puts, snapshots = [], (SKIPS.snapshot(), OUTSIDE.snapshot())
         if start == stop == len(paths) and not meta['complete']:  # an empty list
             meta['complete'] = True
             _commit(env, [], meta)

@@ -24,10 +24,12 @@ from mmengine.logging import MMLogger
 
 
 class SkipCounter:
-    """Counts of skip reasons in this process, logged on first occurrence and every N."""
+    """Counts of skip reasons in this process, logged on first occurrence and every N, each
+    line starting with ``label`` (another label counts what is kept but worth a word)."""
 
-    def __init__(self, log_every=1000):
+    def __init__(self, log_every=1000, label='skipped'):
         self.log_every = log_every
+        self.label = label
         self.counts = Counter()
 
     def add(self, reason, detail='', count=1):
@@ -37,7 +39,7 @@ class SkipCounter:
         after = self.counts[reason]
         if before == 0 or after // self.log_every > before // self.log_every:
             MMLogger.get_current_instance().warning(
-                f'skipped [{reason}] (x{after} so far): {detail}')
+                f'{self.label} [{reason}] (x{after} so far): {detail}')
 
     def snapshot(self):
         """A copy of the counts, to measure what a stage skipped with :meth:`since`."""

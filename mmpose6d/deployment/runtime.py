@@ -5,23 +5,24 @@ import torch
 from mmdet.structures import DetDataSample
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 
 from mmpose6d.registry import MODELS
+from mmpose6d.utils.checkpoint import load_model_checkpoint
 
 from .export import OUTPUT_NAMES
 
 
-def build_model(config, checkpoint=None, cfg_options=None):
+def build_model(config, checkpoint=None, cfg_options=None, trust_checkpoint=False):
     """The model of ``config`` (a path) in eval mode on the CPU, with ``checkpoint``'s
-    weights (None: random weights)."""
+    weights (None: random weights), read safely and checked to fit
+    (:func:`~mmpose6d.utils.checkpoint.load_model_checkpoint`)."""
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     init_default_scope(cfg.get('default_scope', 'mmpose6d'))
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
-        load_checkpoint(model, checkpoint, map_location='cpu')
+        load_model_checkpoint(model, checkpoint, trust_checkpoint)
     return model.eval()
 
 

@@ -1,14 +1,330 @@
-"""Loading mmengine checkpoints with torch >= 2.6."""
+"""Checkpoint files: safe reading, clear errors, a strict fit to the model, atomic writes and
+the choice of the checkpoint ``--resume`` continues from.
+
+Reading never runs code stored in a file unless asked: every ``torch.load`` (mmengine's own
+included) reads with ``weights_only=True`` and an allow-list of exactly the non-tensor types
+mmengine's training checkpoints hold (:data:`SAFE_GLOBALS`). Full unpickling happens only
+with ``trust=True`` (the tools' ``--trust-checkpoint``).
+"""
+import logging
 import os
+import os.path as osp
+import pickle
+import pickletools
+import re
+import zipfile
+from collections import OrderedDict
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from mmengine.fileio import LocalBackend, register_backend
+from mmengine.logging import HistoryBuffer, print_log
+from mmengine.model import BaseTTAModel, is_model_wrapper
+from mmengine.runner.checkpoint import find_latest_checkpoint, load_state_dict
+
+TRUST_CHECKPOINT_HELP = ('unpickle checkpoints fully if they hold more than tensors and '
+                         "mmengine's training state: that runs any code stored in the file, so "
+                         'only for files you trust')
+#: the statistics HistoryBuffer pickles as ``getattr(HistoryBuffer, name)``
+HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
+_FORCE_SAFE = 'TORCH_FORCE_WEIGHTS_ONLY_LOAD'
+_FORCE_UNSAFE = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
+_RESUMABLE = re.compile(r'(?:iter|epoch)_(\d+)\.pth')
 
 
-def trust_mmengine_checkpoints():
-    """Let mmengine's ``torch.load`` calls unpickle whole checkpoints again.
+def _history_buffer_statistic(owner, name):
+    """``getattr`` for unpickling, restricted to a HistoryBuffer statistics method (its
+    ``__getstate__`` stores them as ``getattr(HistoryBuffer, 'mean')`` and so on)."""
+    if owner is not HistoryBuffer or name not in HISTORY_BUFFER_STATISTICS:
+        raise pickle.UnpicklingError(
+            f'GLOBAL builtins.getattr({getattr(owner, "__name__", owner)}, {name!r}): only '
+            'getattr(HistoryBuffer, statistic) is allowed')
+    return getattr(HistoryBuffer, name)
 
-    torch 2.6 made ``weights_only=True`` the default; mmengine 0.10 does not pass the
-    argument, and the checkpoints it writes hold more than tensors (message hub, optimizer
-    and scheduler states, numpy values in ``meta``), so a trained model could not be tested,
-    resumed or run. This restores torch's earlier behaviour for loads that do not choose; load
-    only checkpoints you trust, as with any pickle.
+
+def _numpy_globals():
+    """numpy's array and scalar constructors under the module names of numpy 1 and 2 (so
+    checkpoints written with either load with both), arrays, and the dtypes of booleans and
+    numbers (``np.dtype('f8')`` is an instance of ``numpy.dtypes.Float64DType``)."""
+    multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
+    pairs = []
+    for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+        pairs += [(multiarray._reconstruct, f'{module}._reconstruct'),
+                  (multiarray.scalar, f'{module}.scalar')]
+    codes = '?' + np.typecodes['AllInteger'] + np.typecodes['AllFloat']
+    dtypes = list(dict.fromkeys(type(np.dtype(code)) for code in codes))
+    return pairs + [np.ndarray, np.dtype] + [t for t in dtypes if t is not np.dtype]
+
+
+#: What ``weights_only`` loading accepts beyond torch's defaults (tensors, containers,
+#: ``OrderedDict``): numpy arrays, scalars and dtypes (``meta``, message-hub values such as
+#: ``eta``, the log histories), mmengine's ``HistoryBuffer`` (the message hub's logs) and its
+#: statistics methods.
+SAFE_GLOBALS = _numpy_globals() + [
+    HistoryBuffer, (_history_buffer_statistic, 'builtins.getattr')
+]
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used; the message names the file and the problem."""
+
+
+class DamagedCheckpointError(CheckpointError):
+    """A checkpoint file that is empty, truncated, corrupt or not a checkpoint at all."""
+
+
+@contextmanager
+def checkpoint_loading(trust=False):
+    """Every ``torch.load`` inside the block, mmengine's and torch.hub's included, reads with
+    ``weights_only=True`` and :data:`SAFE_GLOBALS` (or, with ``trust``, unpickles fully).
+
+    torch's environment switches do this for calls that pass ``weights_only=False`` too
+    (torch.hub does); they are set for the block only and restored after it.
     """
-    os.environ.setdefault('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    saved = {name: os.environ.pop(name, None) for name in (_FORCE_SAFE, _FORCE_UNSAFE)}
+    os.environ[_FORCE_UNSAFE if trust else _FORCE_SAFE] = '1'
+    try:
+        with torch.serialization.safe_globals(SAFE_GLOBALS):
+            yield
+    finally:
+        for name, value in saved.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
+
+
+def _file_problem(path):
+    """Why ``path`` cannot be a readable checkpoint, judged from its bytes (None: it looks
+    whole), and whether it is a zip archive."""
+    if not osp.exists(path):
+        return 'not found', False
+    if not osp.isfile(path):
+        return 'not a file', False
+    if osp.getsize(path) == 0:
+        return 'damaged or incomplete: the file is empty', False
+    with open(path, 'rb') as file:
+        head = file.read(4)
+    if head == b'PK\x03\x04':
+        if not zipfile.is_zipfile(path):
+            return ('damaged or incomplete: truncated (the zip directory at its end is '
+                    'missing; was it still being written?)'), True
+        try:
+            with zipfile.ZipFile(path) as archive:
+                bad = archive.testzip()
+        except (zipfile.BadZipFile, OSError, EOFError) as error:
+            return f'damaged or incomplete: {error}', True
+        return (f'damaged or incomplete: {bad} fails its checksum' if bad else None), True
+    if head[:1] == b'\x80' and head[1:2] in (b'\x02', b'\x03', b'\x04', b'\x05'):
+        return (None if _legacy_pickles_complete(path) else
+                'damaged or incomplete: a truncated legacy (pickle) checkpoint'), False
+    return 'damaged or incomplete: not a PyTorch checkpoint (neither zip nor pickle)', False
+
+
+def _legacy_pickles_complete(path):
+    """Whether the five pickles that open a legacy (pre-zip) torch file are all there, read
+    opcode by opcode without running any of them."""
+    with open(path, 'rb') as file:
+        try:
+            for _ in range(5):
+                for _ in pickletools.genops(file):
+                    pass
+        except ValueError:  # genops: "pickle exhausted before seeing STOP" and the like
+            return False
+    return True
+
+
+def _refused_globals(path, is_zip, error):
+    """The globals of a checkpoint that weights-only loading refused, for the message."""
+    names = []
+    if is_zip:
+        allowed = {g[1] if isinstance(g, tuple) else f'{g.__module__}.{g.__qualname__}'
+                   for g in SAFE_GLOBALS}
+        names = [name for name in torch.serialization.get_unsafe_globals_in_checkpoint(path)
+                 if name not in allowed]
+    core = error.__context__ or error  # torch wraps the unpickler's message in its advice
+    names = names or re.findall(r'GLOBAL ([\w.]+)', str(core))
+    return ', '.join(dict.fromkeys(names)) or _first_line(core)
+
+
+def read_checkpoint(path, trust=False, mmap=False, map_location='cpu'):
+    """The object saved in checkpoint file ``path``, read with :func:`checkpoint_loading`.
+
+    ``mmap`` maps the tensors instead of reading them (a cheap check of a zip checkpoint).
+    Raises :class:`DamagedCheckpointError` for a missing, empty, truncated, corrupt or foreign
+    file and :class:`CheckpointError` for one holding objects only full unpickling can read
+    (without ``trust``); each message is one line naming the file.
+    """
+    path = str(path)
+    problem, is_zip = _file_problem(path)
+    if problem:
+        raise DamagedCheckpointError(f'{path}: {problem}')
+    try:
+        with checkpoint_loading(trust):
+            return torch.load(path, map_location=map_location, weights_only=not trust,
+                              mmap=mmap and is_zip)
+    except pickle.UnpicklingError as error:
+        if trust:
+            raise DamagedCheckpointError(
+                f'{path}: damaged or incomplete ({_first_line(error)})') from error
+        raise CheckpointError(
+            f"{path}: holds objects other than tensors and mmengine's training state "
+            f'({_refused_globals(path, is_zip, error)}); only full unpickling reads them and it '
+            'runs code stored in the file: pass --trust-checkpoint (trust_checkpoint=True) '
+            'only for a file you trust') from error
+    except (RuntimeError, EOFError, KeyError, IndexError, ValueError, OSError) as error:
+        raise DamagedCheckpointError(f'{path}: damaged or incomplete ({type(error).__name__}: '
+                                     f'{_first_line(error)})') from error
+
+
+def _first_line(error):
+    text = str(error).strip()
+    return text.splitlines()[0] if text else ''
+
+
+def state_dict_of(checkpoint, path):
+    """The model state dict of a loaded checkpoint (``state_dict`` or the whole dict), with
+    DataParallel's ``module.`` prefixes removed as mmengine does."""
+    state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) \
+        else None
+    if not isinstance(state_dict, dict):
+        raise CheckpointError(f'{path}: holds no state dict (a {type(checkpoint).__name__})')
+    revised = OrderedDict((re.sub(r'^module\.', '', key), value)
+                          for key, value in state_dict.items())
+    revised._metadata = getattr(state_dict, '_metadata', OrderedDict())  # module versions
+    return revised
+
+
+def _bare_model(model):
+    """The detector inside DDP and test-time-augmentation wrappers."""
+    while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
+        model = model.module
+    return model
+
+
+def optional_state_keys(model):
+    """State keys a checkpoint may lack: buffers the config sets (modules list them in
+    ``config_buffers``) and BatchNorm's ``num_batches_tracked``, both of which mmengine's
+    loading leaves at the model's values."""
+    optional = {key for key in model.state_dict() if key.endswith('num_batches_tracked')}
+    for name, module in model.named_modules():
+        optional.update(f'{name}.{buffer}' if name else buffer
+                        for buffer in getattr(module, 'config_buffers', ()))
+    return optional
+
+
+def check_fits_model(model, state_dict, path, shown=5):
+    """Raise :class:`CheckpointError` naming ``path`` and the first keys when ``state_dict``
+    does not fit ``model``: missing keys (beyond :func:`optional_state_keys`), unexpected
+    keys or tensors of another shape."""
+    model = _bare_model(model)
+    expected, optional = model.state_dict(), optional_state_keys(model)
+    missing = [k for k in expected if k not in state_dict and k not in optional]
+    unexpected = [k for k in state_dict if k not in expected]
+    mismatched = [f'{k}: checkpoint {tuple(v.shape)}, model {tuple(expected[k].shape)}'
+                  for k, v in state_dict.items()
+                  if k in expected and hasattr(v, 'shape') and v.shape != expected[k].shape]
+    if not (missing or unexpected or mismatched):
+        return
+    lines = [f'{path}: does not fit the model of this config ({len(state_dict)} checkpoint '
+             f'tensors, {len(set(state_dict) & set(expected))} of the model\'s {len(expected)} '
+             'names among them)']
+    for label, keys in (('missing', missing), ('unexpected', unexpected),
+                        ('of another shape', mismatched)):
+        if keys:
+            more = f', ... ({len(keys) - shown} more)' if len(keys) > shown else ''
+            lines.append(f'  {len(keys)} {label}: ' + ', '.join(keys[:shown]) + more)
+    if any(k.startswith(('fpn_model', 'backbone.body.', 'roi_heads.')) for k in state_dict):
+        lines.append('  an original img2pose checkpoint? convert it with '
+                     'tools/model_converters/img2pose_to_mmpose6d.py')
+    raise CheckpointError('\n'.join(lines))
+
+
+def check_model_checkpoint(model, path, trust=False):
+    """Check, without loading it, that checkpoint ``path`` is readable and fits ``model``."""
+    check_fits_model(model, state_dict_of(read_checkpoint(path, trust, mmap=True), path), path)
+
+
+def load_model_checkpoint(model, path, trust=False):
+    """Read checkpoint ``path``, check it fits ``model`` and load its weights; returns it."""
+    checkpoint = read_checkpoint(path, trust)
+    state_dict = state_dict_of(checkpoint, path)
+    check_fits_model(model, state_dict, path)
+    load_state_dict(_bare_model(model), state_dict, logger='current')
+    return checkpoint
+
+
+def resumable_problem(path, trust=False):
+    """Why ``--resume`` cannot continue from ``path`` (None: it can). A checkpoint holding
+    objects only full unpickling reads is an error, not a reason to pass it over."""
+    try:
+        checkpoint = read_checkpoint(path, trust, mmap=True)
+    except DamagedCheckpointError as error:
+        return str(error)
+    missing = [k for k in ('meta', 'state_dict', 'message_hub')
+               if not isinstance(checkpoint, dict) or k not in checkpoint]
+    if missing:
+        return (f'{path}: not a training checkpoint (no {", ".join(missing)}); to start from '
+                'its weights, set load_from instead')
+    return None
+
+
+def find_resume_checkpoint(work_dir, trust=False):
+    """The checkpoint ``--resume`` continues from: the one ``last_checkpoint`` names when it
+    is intact, else the newest intact ``iter_N.pth`` / ``epoch_N.pth`` beside it, each
+    checkpoint passed over logged as a warning naming it; None (with a warning) when there is
+    none."""
+    last = find_latest_checkpoint(work_dir) if osp.isfile(
+        osp.join(work_dir, 'last_checkpoint')) else None
+    folder = osp.dirname(last) if last else work_dir
+    numbered = sorted((int(m.group(1)), name) for name in os.listdir(folder)
+                      if (m := _RESUMABLE.fullmatch(name))) if osp.isdir(folder) else []
+    candidates = ([last] if last else []) + [
+        osp.join(folder, name) for _, name in reversed(numbered)
+        if osp.join(folder, name) != last]
+    for path in candidates:
+        problem = resumable_problem(path, trust)
+        if problem is None:
+            if path != candidates[0] or not last:
+                print_log(f'--resume: continuing from {path}', logger='current',
+                          level=logging.WARNING)
+            return path
+        print_log(f'--resume: passing over {problem}', logger='current', level=logging.WARNING)
+    print_log(f'--resume: no intact checkpoint in {folder} to resume from: training starts '
+              'from the beginning', logger='current', level=logging.WARNING)
+    return None
+
+
+def temporary_path(path):
+    """The name :class:`AtomicLocalBackend` writes ``path`` under before renaming it."""
+    folder, name = osp.split(path)
+    return osp.join(folder, f'.{name}.tmp')
+
+
+@register_backend('atomic_local')
+class AtomicLocalBackend(LocalBackend):
+    """mmengine's local file backend writing each file whole or not at all: the bytes go to a
+    hidden temporary file in the same folder (:func:`temporary_path`), are flushed to disk
+    and renamed over the real name, so a process killed while writing never leaves a partial
+    file under it."""
+
+    def put(self, obj, filepath):
+        filepath = str(filepath)
+        os.makedirs(osp.dirname(osp.abspath(filepath)), exist_ok=True)
+        temporary = temporary_path(filepath)
+        try:
+            with open(temporary, 'wb') as file:
+                file.write(obj)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, filepath)
+        finally:
+            if osp.exists(temporary):
+                os.remove(temporary)
+
+    def put_text(self, obj, filepath, encoding='utf-8'):
+        self.put(obj.encode(encoding), filepath)
+
+
+#: ``backend_args`` selecting :class:`AtomicLocalBackend`
+ATOMIC_BACKEND_ARGS = dict(backend='atomic_local')

@@ -1,21 +1,30 @@
-"""Img2PoseInferencer on a random model: inputs, batching, outputs and the files it writes."""
+"""Img2PoseInferencer on a random model: inputs, batching, outputs, the files it writes,
+unreadable images and checkpoints that are crafted, damaged or do not fit."""
 import json
 
 import cv2
 import numpy as np
 import pytest
+import torch
+from bad_inputs import WritesMarker, write_unreadable_images
 from img2pose_checkpoint import REPO, write_random_img2pose
 from mmdet.structures import DetDataSample
 
 from mmpose6d.apis import Img2PoseInferencer
 from mmpose6d.geometry import image_intrinsics, pose_to_bbox, project_points, rotvec_to_euler
+from mmpose6d.utils.checkpoint import CheckpointError, DamagedCheckpointError
 
 KEYS = {'ori_shape', 'bboxes', 'scores', 'labels', 'poses', 'euler', 'landmarks'}
 
 
 @pytest.fixture(scope='module')
-def inferencer(tmp_path_factory):
-    config, checkpoint = write_random_img2pose(tmp_path_factory.mktemp('model'))
+def model_files(tmp_path_factory):
+    return write_random_img2pose(tmp_path_factory.mktemp('model'))
+
+
+@pytest.fixture(scope='module')
+def inferencer(model_files):
+    config, checkpoint = model_files
     return Img2PoseInferencer(str(config), str(checkpoint), device='cpu', show_progress=False)
 
 
@@ -117,3 +126,60 @@ def test_score_threshold_and_datasamples(inferencer, images):
 def test_save_crops_needs_out_dir(inferencer, images):
     with pytest.raises(ValueError, match='out_dir'):
         inferencer(images[1], save_crops=True)
+
+
+def test_unreadable_images_are_skipped_and_named(inferencer, images, tmp_path, logs,
+                                                 monkeypatch):
+    folder, _ = images
+    mixed = tmp_path / 'mixed'
+    mixed.mkdir()
+    for name in ('a.png', 'b.jpg'):
+        (mixed / name).write_bytes((folder / name).read_bytes())
+    reasons = write_unreadable_images(mixed)
+    result = inferencer(str(mixed), batch_size=2, out_dir=str(tmp_path / 'out'),
+                        no_save_pred=False, pred_score_thr=0)
+    skipped = sorted(reasons.items())
+    assert result['skipped'] == [(str(mixed / name), reason) for name, reason in skipped]
+    assert len(result['predictions']) == 2
+    assert sorted(p.name for p in (tmp_path / 'out' / 'preds').iterdir()) == ['a.json', 'b.json']
+    named = [f'{mixed / name}: image skipped ({reason})' for name, reason in skipped]
+    assert logs == named + ['3 of 5 inputs skipped (unreadable images, named above)']
+
+    def broken_pipeline(item):
+        raise ValueError('a broken pipeline')
+
+    monkeypatch.setattr(inferencer, 'pipeline', broken_pipeline)
+    with pytest.raises(ValueError, match='a broken pipeline'):  # readable: not a skip
+        inferencer(str(mixed / 'a.png'))
+
+
+def test_checkpoints_crafted_damaged_or_not_fitting(model_files, tmp_path):
+    config, checkpoint = map(str, model_files)
+    state_dict = torch.load(checkpoint, weights_only=True)['state_dict']
+    marker = tmp_path / 'marker'
+    torch.save(dict(state_dict=state_dict, payload=WritesMarker(marker)), tmp_path / 'evil.pth')
+    with pytest.raises(CheckpointError, match=r'evil\.pth: holds objects .*--trust-checkpoint'):
+        Img2PoseInferencer(config, str(tmp_path / 'evil.pth'), device='cpu')
+    assert not marker.exists()
+    Img2PoseInferencer(config, str(tmp_path / 'evil.pth'), device='cpu', trust_checkpoint=True)
+    assert marker.exists()  # full unpickling, as asked
+
+    data = (tmp_path / 'evil.pth').read_bytes()
+    (tmp_path / 'truncated.pth').write_bytes(data[:len(data) // 2])
+    with pytest.raises(DamagedCheckpointError, match=r'truncated\.pth: damaged or incomplete'):
+        Img2PoseInferencer(config, str(tmp_path / 'truncated.pth'), device='cpu')
+
+    torch.save(dict(state_dict={k: v for k, v in state_dict.items()
+                                if not k.startswith('roi_head.pose_head.pose_pred')}),
+               tmp_path / 'no_pose.pth')
+    with pytest.raises(CheckpointError) as error:
+        Img2PoseInferencer(config, str(tmp_path / 'no_pose.pth'), device='cpu')
+    assert str(error.value).startswith(f'{tmp_path / "no_pose.pth"}: does not fit the model')
+    assert '8 missing: roi_head.pose_head.pose_pred.0.weight' in str(error.value)
+
+    # the pose head's config buffers may be missing (a converted original checkpoint)
+    torch.save(dict(state_dict={k: v for k, v in state_dict.items()
+                                if k.split('.')[-1] not in ('pose_mean', 'reference68')}),
+               tmp_path / 'converted.pth')
+    inferencer = Img2PoseInferencer(config, str(tmp_path / 'converted.pth'), device='cpu')
+    assert inferencer.model.roi_head.pose_head.pose_mean.tolist() == [0, 0, 0, 0, 0, 6]

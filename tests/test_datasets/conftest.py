@@ -14,6 +14,7 @@ from mmengine.registry import init_default_scope
 
 from mmpose6d.datasets import SKIPS
 from mmpose6d.datasets.img2pose_format import parse_record, record_instances
+from mmpose6d.datasets.lmdb_store import OUTSIDE
 from mmpose6d.datasets.transforms import LoadPoseAnnotations
 from mmpose6d.geometry import FLIP_PERM_68, image_intrinsics, project_points
 
@@ -124,7 +125,9 @@ def synth(tmp_path, references):
 
 @pytest.fixture(autouse=True)
 def fresh_skips():
-    """Each test counts its own skips, with mmpose6d as the registry scope."""
+    """Each test counts (and logs) its own skips and faces outside their images, with
+    mmpose6d as the registry scope."""
     init_default_scope('mmpose6d')
     SKIPS.reset()
+    OUTSIDE.reset()
     yield SKIPS

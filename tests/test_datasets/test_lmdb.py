@@ -147,6 +147,34 @@ def test_converter_validates_and_summarises(synth, tmp_path, fresh_skips, capsys
     assert stored[1] == dict(image_path='bad_box.jpg', bboxes=[], landmarks=[])
 
 
+def test_converter_reports_faces_outside_the_image(synth, tmp_path, logs, capsys):
+    """A box 5000 px to the right and landmarks above the image are written as annotated,
+    counted in the meta (across a resumed run) and named."""
+    img, ann = synth.scene()
+    height, width = img.shape[:2]
+    far = dict(ann, bboxes=[[5000 + width, 10, 5100 + width, 90]], landmarks=[-1])
+    high = dict(ann, landmarks=[(np.asarray(ann['landmarks'][0]) - [0, 400]).tolist()] +
+                ann['landmarks'][1:])
+    list_file = synth.write([dict(name='inside', image=img, ann=ann),
+                             dict(name='far', image=img, ann=far),
+                             dict(name='high', image=img, ann=high)])
+    tool, out = load_tool('img2pose_to_lmdb'), tmp_path / 'outside.lmdb'
+    args = [str(list_file), str(synth.root / 'images'), str(out), '--no-progress']
+    assert tool.main(args + ['--limit', '2'])['outside'] == {'outside/box': 1}
+    meta = tool.main(args)
+    assert meta['num_entries'] == 3
+    assert meta['outside'] == {'outside/box': 1, 'outside/landmarks': 1}
+    assert ('faces outside their image, written as annotated (training clips, drops or masks '
+            'them): outside/box: 1, outside/landmarks: 1') in capsys.readouterr().out
+    folder = synth.root / 'annotations'
+    assert (f'written as is [outside/box] (x1 so far): {folder / "far.json"}: face(s) [0] box '
+            f'up to 5100 px beyond the {width}x{height} image') in logs
+    assert any(m.startswith('written as is [outside/landmarks]') and 'high.json: face(s) [0]'
+               in m for m in logs)
+    with open_lmdb(out).begin() as txn:
+        assert json.loads(txn.get(lmdb_store.ann_key(1)))['bboxes'] == far['bboxes']
+
+
 def test_lmdb_dataset_is_picklable_and_per_process(synth, tmp_path):
     list_file = write_mixed(synth, 4)
     out = tmp_path / 'w.lmdb'

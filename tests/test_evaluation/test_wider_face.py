@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 from scipy.io import loadmat
 
-from mmpose6d.evaluation.functional import (WiderImage, bbox_overlaps, evaluate_wider,
-                                            read_pred_dir, read_pred_file, voc_ap, write_pred_dir)
+from mmpose6d.evaluation.functional import (WiderImage, bbox_overlaps, check_predictions,
+                                            evaluate_wider, read_pred_dir, read_pred_file, voc_ap,
+                                            write_pred_dir)
 
 # ---------------------------------------------------------------- the reference transcription
 # yapf: disable
@@ -316,6 +317,34 @@ def test_hand_cases_match_port():
                        FAR + [0.1]), dets(FAR + [0.9],
                                           A + [0.5]), dets(A + [0.9], A + [0.7], B + [0.5])):
         assert evaluate_wider(preds, gt) == port_on_images(preds, gt)
+
+
+def test_check_predictions_counts_what_misleads_the_ap():
+    two = one_image([A, B], easy=[0], medium=[0, 1], hard=[0, 1])
+    two.append(two[0]._replace(event='1--Handshaking', name='other'))
+    covered = {**dets(A + [0.9], B + [0.8]), '1--Handshaking': {'other': np.zeros((0, 5))}}
+    assert check_predictions(covered, two) == (2, {})
+    evaluated, problems = check_predictions(dets(A + [0.9], [1, 2, -3, 4, 0.5]), two)
+    assert evaluated == 1 and set(problems) == {'missing', 'negative_size'}
+    assert problems['missing'].startswith('the predictions lack 1 of the 2 ground-truth images, '
+                                          'among them 1 of the 2 events entirely '
+                                          '(1--Handshaking)')
+    assert problems['negative_size'].startswith('1 box with a negative width or height in 1 '
+                                                'image (0--Parade/img)')
+    equal = {'0--Parade': {'img': np.array([A + [0.5], B + [0.5]]), 'ghost': np.zeros((0, 5))},
+             '1--Handshaking': {'other': np.array([C + [0.5]])}}
+    evaluated, problems = check_predictions(equal, two)
+    assert evaluated == 2 and set(problems) == {'unknown', 'equal_scores'}
+    assert problems['unknown'].startswith('1 of the 3 predicted images are not in the ground '
+                                          'truth (first: 0--Parade/ghost')
+    assert problems['equal_scores'].startswith('one score (0.5) for all of the 3 boxes')
+    assert evaluate_wider(equal, two) == dict(easy=0, medium=0, hard=0)  # what it warns of
+    # scores all above 1 are normalised against 1 (the port's running min): not degenerate
+    assert 'equal_scores' not in check_predictions(dets(A + [2.0], B + [2.0]), two)[1]
+    misshapen = {'0--Parade': {'img': np.zeros((2, 4))}}
+    assert check_predictions(misshapen, two)[0] == 1  # evaluate_wider names the shape error
+    with pytest.raises(ValueError, match=r'0--Parade/img: expected \(N, 5\)'):
+        evaluate_wider(misshapen, two)
 
 
 def test_bbox_overlaps_matches_kernel():

@@ -14,7 +14,7 @@ from mmengine.logging import MMLogger
 from mmengine.structures import InstanceData
 
 from mmpose6d.evaluation import WiderFaceMetric
-from mmpose6d.evaluation.functional import evaluate_wider, read_pred_dir
+from mmpose6d.evaluation.functional import evaluate_wider, read_pred_dir, write_pred_dir
 from mmpose6d.registry import METRICS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,11 +75,16 @@ def test_few_images_through_evaluator(wider_gt, wider_gt_dir, make_noisy_predict
     evaluator = Evaluator(METRICS.build(dict(type='WiderFaceMetric', gt_dir=str(wider_gt_dir))))
     evaluator.process(data_samples[:3])
     evaluator.process(data_samples[3:])
-    result = evaluator.evaluate(len(data_samples))
-    # The other 3220 images count as having no predictions.
-    expected = evaluate_wider(seen, wider_gt)
+    with captured_logs() as records:
+        result = evaluator.evaluate(len(data_samples))
+    # The other 3220 images count as having no predictions, with a warning.
+    expected = dict(evaluate_wider(seen, wider_gt), num_images=6)
     assert result == {f'widerface/{k}': v for k, v in expected.items()}
     assert 0 < expected['easy'] < 0.01
+    messages = [r.getMessage() for r in records]
+    assert any('the predictions lack 3220 of the 3226 ground-truth images, among them 60 of '
+               'the 61 events entirely' in m for m in messages)
+    assert any(m.startswith('WIDER FACE val AP on 6 of 3226 images: easy') for m in messages)
 
 
 def test_metric_txt_round_trip_and_script(wider_gt, wider_gt_dir, make_noisy_predictions,
@@ -91,6 +96,7 @@ def test_metric_txt_round_trip_and_script(wider_gt, wider_gt_dir, make_noisy_pre
     with captured_logs() as records:
         result = run_metric(metric, samples)
     aps = {k.split('/')[1]: v for k, v in result.items()}
+    assert aps.pop('num_images') == 3226
     assert aps == evaluate_wider(seen, wider_gt)
     assert aps == pytest.approx(dict(easy=0.5546, medium=0.5950, hard=0.6382), abs=1e-4)
     assert any(f"easy {aps['easy']:.4f}, medium {aps['medium']:.4f}, hard {aps['hard']:.4f}" in
@@ -120,14 +126,75 @@ def test_metric_txt_round_trip_and_script(wider_gt, wider_gt_dir, make_noisy_pre
                           cwd=tmp_path)
     for label, setting in (('Easy  ', 'easy'), ('Medium', 'medium'), ('Hard  ', 'hard')):
         assert f'{label} Val AP: {aps[setting]:.4f}\n' in proc.stdout
+    assert 'on 3226 of the 3226 val images\n' in proc.stdout
 
 
-def test_unknown_images_warned(wider_gt_dir):
+def test_metric_warns_with_counts(wider_gt_dir):
+    """An image outside the ground truth, a box of negative width and one score for all."""
     metric = WiderFaceMetric(gt_dir=str(wider_gt_dir))
-    box = dict(bboxes=torch.tensor([[0., 0., 10., 10.]]), scores=torch.tensor([0.9]))
-    metric.process(None, [dict(img_path='x/99--Nowhere/a.jpg', pred_instances=box)])
+    scores = torch.tensor([0.9, 0.9])
+    metric.process(None, [
+        dict(img_path='x/99--Nowhere/a.jpg',
+             pred_instances=dict(bboxes=torch.tensor([[0., 0., 10., 10.]] * 2), scores=scores)),
+        dict(img_path='x/0--Parade/0_Parade_marchingband_1_465.jpg',
+             pred_instances=dict(bboxes=torch.tensor([[0., 0., 10., 10.], [20., 0., 10., 10.]]),
+                                 scores=scores))])
     with captured_logs() as records:
-        result = metric.evaluate(1)
-    assert result == {'widerface/easy': 0.0, 'widerface/medium': 0.0, 'widerface/hard': 0.0}
-    assert any('1 of 1 predicted images are not in the ground truth' in r.getMessage()
-               for r in records)
+        result = metric.evaluate(2)
+    assert result == {'widerface/easy': 0.0, 'widerface/medium': 0.0, 'widerface/hard': 0.0,
+                      'widerface/num_images': 1}
+    messages = [r.getMessage() for r in records]
+    for part in ('the predictions lack 3225 of the 3226 ground-truth images',
+                 '1 of the 2 predicted images are not in the ground truth (first: '
+                 '99--Nowhere/a', '1 box with a negative width or height in 1 image '
+                 '(0--Parade/0_Parade_marchingband_1_465)',
+                 'one score (0.9) for all of the 4 boxes', 'val AP on 1 of 3226 images'):
+        assert any(part in m for m in messages), part
+
+
+def perfect_predictions(wider_gt, seed=0):
+    """Every gt box, scores random in (0.5, 1] (AP 0.99993 and more, see test_wider_face)."""
+    rng = np.random.default_rng(seed)
+    preds = {}
+    for image in wider_gt:
+        scores = 1 - rng.uniform(0, 0.5, len(image.boxes))
+        preds.setdefault(image.event, {})[image.name] = np.concatenate(
+            [image.boxes, scores[:, None]], 1)
+    return preds
+
+
+def run_script(pred_dir, gt_dir, *args):
+    return subprocess.run([sys.executable, str(REPO / 'tools/analysis_tools/eval_wider.py'),
+                           str(pred_dir), str(gt_dir), *args], capture_output=True, text=True)
+
+
+def test_script_missing_event_is_an_error(wider_gt, wider_gt_dir, tmp_path):
+    """One event folder missing used to lower AP (hard 0.9999 -> 0.9082 here) without a word."""
+    preds = perfect_predictions(wider_gt)
+    del preds['0--Parade']
+    write_pred_dir(preds, tmp_path)
+    refused = run_script(tmp_path, wider_gt_dir)
+    assert refused.returncode == 1 and 'Val AP' not in refused.stdout
+    assert (f'error: {tmp_path}: the predictions lack 115 of the 3226 ground-truth images, among '
+            'them 1 of the 61 events entirely (0--Parade)') in refused.stderr
+    assert '--allow-missing' in refused.stderr
+    accepted = run_script(tmp_path, wider_gt_dir, '--allow-missing')
+    assert accepted.returncode == 0, accepted.stderr
+    assert f'warning: {tmp_path}: the predictions lack 115' in accepted.stderr
+    aps = evaluate_wider(preds, wider_gt)
+    assert f"Hard   Val AP: {aps['hard']:.4f}\non 3111 of the 3226 val images\n" in accepted.stdout
+
+
+def test_script_warns_of_equal_scores_and_negative_sizes(wider_gt, wider_gt_dir, tmp_path):
+    preds = perfect_predictions(wider_gt)
+    for images in preds.values():
+        for boxes in images.values():
+            boxes[:, 4] = 0.5
+    write_pred_dir(preds, tmp_path)
+    result = run_script(tmp_path, wider_gt_dir)
+    assert result.returncode == 0, result.stderr
+    assert 'Easy   Val AP: 0.0000' in result.stdout
+    assert 'one score (0.5) for all of the 39708 boxes' in result.stderr
+    # the ground truth itself has a face of width -2, which the copied boxes include
+    assert ('1 box with a negative width or height in 1 image '
+            '(39--Ice_Skating/39_Ice_Skating_iceskiing_39_583)') in result.stderr

@@ -1,4 +1,5 @@
-"""demo/image_demo.py and demo/video_demo.py run as scripts on a random img2pose model."""
+"""demo/image_demo.py and demo/video_demo.py run as scripts on a random img2pose model, with
+unreadable images and with crafted or unfitting checkpoints."""
 import json
 import subprocess
 import sys
@@ -7,6 +8,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import torch
+from bad_inputs import WritesMarker, write_unreadable_images
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / 'tests' / 'test_apis'))
@@ -18,11 +21,12 @@ def model(tmp_path_factory):
     return tuple(map(str, write_random_img2pose(tmp_path_factory.mktemp('model'))))
 
 
-def _run(script, *args):
+def _run(script, *args, returncode=0):
+    """The script's stdout (and stderr, with a non-zero ``returncode``)."""
     result = subprocess.run([sys.executable, str(REPO / 'demo' / script), *map(str, args)],
                             capture_output=True, text=True, cwd=REPO)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+    assert result.returncode == returncode, result.stderr[-3000:]
+    return result.stdout + (result.stderr if returncode else '')
 
 
 def test_image_demo(model, tmp_path):
@@ -68,3 +72,47 @@ def test_video_demo_bad_input(model, tmp_path):
                              str(tmp_path / 'missing.mp4'), model[0], '--weights', model[1],
                              '--out', str(tmp_path / 'o.mp4')], capture_output=True, text=True)
     assert result.returncode != 0 and 'missing.mp4: cannot open' in result.stderr
+
+
+def test_image_demo_goes_on_after_unreadable_images(model, tmp_path):
+    """A folder of 13 images, one a corrupt JPEG and one an empty .jpg: the 11 others are
+    processed, the two named, and the exit status says some were skipped."""
+    rng = np.random.default_rng(3)
+    images = tmp_path / 'images'
+    images.mkdir()
+    for i in range(11):
+        cv2.imwrite(str(images / f'{i:02d}.jpg'), rng.integers(0, 256, (48, 64, 3), np.uint8))
+    reasons = write_unreadable_images(images)
+    (images / 'truncated.jpg').unlink()
+    out = tmp_path / 'out'
+    output = _run('image_demo.py', images, model[0], '--weights', model[1], '--out-dir', out,
+                  '--pred-score-thr', 0, '--device', 'cpu', returncode=1)
+    assert '55 faces in 11 images' in output
+    assert len(list((out / 'preds').glob('*.json'))) == 11
+    for name in ('corrupt.jpg', 'empty.jpg'):
+        assert f'{images / name}: image skipped ({reasons[name]})' in output
+    assert (f'2 of 13 images skipped (unreadable): {images / "corrupt.jpg"} (image/corrupt), '
+            f'{images / "empty.jpg"} (image/empty_file)') in output
+
+
+def test_demos_refuse_crafted_and_unfitting_checkpoints(model, tmp_path):
+    state_dict = torch.load(model[1], weights_only=True)['state_dict']
+    marker = tmp_path / 'marker'
+    torch.save(dict(state_dict=state_dict, payload=WritesMarker(marker)), tmp_path / 'evil.pth')
+    torch.save(dict(state_dict={k.replace('backbone.', 'body.'): v
+                                for k, v in state_dict.items()}), tmp_path / 'other.pth')
+    image = tmp_path / 'x.jpg'
+    cv2.imwrite(str(image), np.zeros((48, 64, 3), np.uint8))
+    video = tmp_path / 'in.mp4'
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'mp4v'), 5, (64, 48))
+    writer.write(np.zeros((48, 64, 3), np.uint8))
+    writer.release()
+    for name, message in (('evil.pth', 'holds objects other than tensors'),
+                          ('other.pth', 'does not fit the model')):
+        weights = tmp_path / name
+        for script, args in (('image_demo.py', (image, '--out-dir', tmp_path / 'out')),
+                             ('video_demo.py', (video, '--out', tmp_path / 'out.mp4'))):
+            output = _run(script, args[0], model[0], '--weights', weights, *args[1:],
+                          '--device', 'cpu', returncode=1)
+            assert f'error: {weights}: {message}' in output and 'Traceback' not in output
+    assert not marker.exists()

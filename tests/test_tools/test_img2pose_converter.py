@@ -16,12 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from bad_inputs import WritesMarker
 from mmdet.structures import DetDataSample
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
 from mmpose6d.registry import MODELS
+from mmpose6d.utils.checkpoint import CheckpointError
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'model_converters' / 'img2pose_to_mmpose6d.py'
@@ -233,23 +235,15 @@ def test_cli_damaged_untrusted_and_malicious_files(target, tmp_path):
 
     # a training checkpoint with non-tensor objects loads only when trusted
     torch.save(dict(fpn_model=good, config=argparse.Namespace(lr=1)), tmp_path / 'train.pth')
-    with pytest.raises(converter.ConversionError, match='--trust-checkpoint'):
+    with pytest.raises(CheckpointError, match=r'argparse\.Namespace.*--trust-checkpoint'):
         converter.load_source_state_dict(tmp_path / 'train.pth')
     assert len(converter.load_source_state_dict(tmp_path / 'train.pth', True)) == 141
 
     # a crafted pickle that would write a file when unpickled: refused, nothing written
     marker = tmp_path / 'marker'
-    torch.save(dict(fpn_model=good, payload=_Payload(str(marker))), tmp_path / 'evil.pth')
+    torch.save(dict(fpn_model=good, payload=WritesMarker(marker)), tmp_path / 'evil.pth')
     result = _convert(tmp_path / 'evil.pth', tmp_path / 'out.pth')
     assert result.returncode != 0 and '--trust-checkpoint' in result.stderr
+    assert result.stderr.count('evil.pth') == 1 and 'posix.system' in result.stderr
     assert not marker.exists() and not (tmp_path / 'out.pth').exists()
-
-
-class _Payload:
-    """Unpickling it calls ``os.system`` (writes a marker file)."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return os.system, (f'touch {self.path}', )
+    assert os.listdir(tmp_path).count('.out.pth.tmp') == 0

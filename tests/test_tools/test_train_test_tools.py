@@ -1,4 +1,5 @@
-"""tools/dist_train.sh (2 processes, gloo) and tools/test.py --tta on a tiny rendered set.
+"""tools/dist_train.sh (2 processes, gloo), tools/test.py --tta on a tiny rendered set, and
+both tools given crafted, damaged or unfitting checkpoints.
 
 The CPU config reads ``data/rendered/`` relative to the working directory, so the tools run
 in a scratch tree whose ``tools``, ``configs`` and ``pose_references`` link to this checkout
@@ -8,13 +9,19 @@ import json
 import os
 import pickle
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+from bad_inputs import WritesMarker
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from mmpose6d.registry import MODELS
+from mmpose6d.utils.checkpoint import read_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = 'configs/img2pose/r18_fpn_rendered_cpu.py'
@@ -26,10 +33,18 @@ SMALL = [
 ]
 
 
-def _run(args, cwd, timeout=400):
-    env = dict(os.environ, OMP_NUM_THREADS='1', PORT=str(29500 + os.getpid() % 1000))
+def _run(args, cwd, timeout=400, check=True):
+    """The output (stdout + stderr) of a tool; ``check``: it must succeed, else it must fail
+    and the output is stderr."""
+    # this checkout's package, not whichever mmpose6d is installed
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get('PYTHONPATH')]))
+    env = dict(os.environ, OMP_NUM_THREADS='1', PORT=str(29500 + os.getpid() % 1000),
+               PYTHONPATH=path)
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
                             timeout=timeout)
+    if not check:
+        assert result.returncode != 0, result.stdout[-3000:]
+        return result.stderr
     assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-5000:])
     return result.stdout + result.stderr
 
@@ -145,3 +160,83 @@ def test_wider_recipe_trains_on_the_validation_loss(tree):
     assert re.search(r'Epoch\(val\) \[2\]\[\d+/\d+\].*face_pose/AP50', log)
     assert 'Skip early stopping' not in log and 'not in metrics' not in log
     assert len(list((tree / 'work_dirs' / 'wider').glob('best_val_loss_epoch_*.pth'))) == 1
+
+
+def _r50_state_dict(tree):
+    """The state dict of the CPU config's model with a ResNet-50 (another backbone depth)."""
+    cfg = Config.fromfile(tree / CONFIG)
+    cfg.model.backbone.depth = 50
+    cfg.model.neck.in_channels = [256, 512, 1024, 2048]
+    head = cfg.model.roi_head.pose_head
+    for name in ('pose_mean', 'pose_stddev', 'reference68', 'reference5'):
+        head[name] = str(tree / head[name])
+    init_default_scope('mmpose6d')
+    return MODELS.build(cfg.model).state_dict()
+
+
+def test_test_refuses_crafted_damaged_and_unfitting_checkpoints(dist_run, tree, tmp_path):
+    """Each file stops tools/test.py before any metric, with one error naming it; the crafted
+    one runs no code."""
+    work_dir, _ = dist_run
+    good = read_checkpoint(work_dir / f'iter_{ITERS}.pth')
+    data = (work_dir / f'iter_{ITERS}.pth').read_bytes()
+    marker = tmp_path / 'marker'
+    torch.save(dict(good, payload=WritesMarker(marker)), tmp_path / 'evil.pth')
+    (tmp_path / 'truncated.pth').write_bytes(data[:len(data) // 2])
+    (tmp_path / 'empty.pth').write_bytes(b'')
+    torch.save(dict(state_dict={f'x.{k}': v for k, v in good['state_dict'].items()}),
+               tmp_path / 'unrelated.pth')
+    torch.save(dict(state_dict=_r50_state_dict(tree)), tmp_path / 'r50.pth')
+    expected = {
+        'evil.pth': ["holds objects other than tensors and mmengine's training state "
+                     '(posix.system)', '--trust-checkpoint'],
+        'truncated.pth': ['damaged or incomplete: truncated'],
+        'empty.pth': ['damaged or incomplete: the file is empty'],
+        'unrelated.pth': ["does not fit the model of this config (165 checkpoint tensors, 0 of "
+                          "the model's 165", 'unexpected: x.backbone.conv1.weight'],
+        'r50.pth': ['does not fit the model', 'unexpected: backbone.layer1.0.conv3.weight',
+                    'backbone.layer1.0.conv1.weight: checkpoint (64, 64, 1, 1), model '
+                    '(64, 64, 3, 3)'],
+    }
+    for name, parts in expected.items():
+        stderr = _run([sys.executable, 'tools/test.py', CONFIG, str(tmp_path / name),
+                       '--work-dir', 'work_dirs/refused', '--cfg-options', *SMALL], tree,
+                      check=False)
+        assert f'error: {tmp_path / name}: ' in stderr, stderr[-3000:]
+        assert all(part in stderr for part in parts), stderr[-3000:]
+        assert 'Traceback' not in stderr
+    assert not list((tree / 'work_dirs').glob('refused/*/*.json'))  # no metrics written
+    assert not marker.exists()
+
+
+def test_resume_passes_over_a_damaged_last_checkpoint(dist_run, tree, tmp_path):
+    """A partial ``iter_8.pth`` named by last_checkpoint: --resume says so and continues from
+    the intact iter_4; a crafted one stops it (and load_from) before any code from it runs."""
+    work_dir, _ = dist_run
+    resumed = tree / 'work_dirs' / 'resumed'
+    resumed.mkdir()
+    shutil.copy(work_dir / f'iter_{ITERS}.pth', resumed)
+    data = (work_dir / f'iter_{ITERS}.pth').read_bytes()
+    (resumed / 'iter_8.pth').write_bytes(data[:len(data) // 3])
+    (resumed / 'last_checkpoint').write_text(str(resumed / 'iter_8.pth'))
+    args = [sys.executable, 'tools/train.py', CONFIG, '--work-dir', str(resumed), '--resume',
+            '--cfg-options', f'train_cfg.max_iters={ITERS + 1}', 'train_cfg.val_interval=100',
+            'train_dataloader.batch_size=1', 'default_hooks.checkpoint.interval=1', *SMALL]
+    log = _run(args, tree)
+    assert f'--resume: passing over {resumed / "iter_8.pth"}: damaged or incomplete' in log
+    assert f'--resume: continuing from {resumed / f"iter_{ITERS}.pth"}' in log
+    assert f'resumed epoch: 0, iter: {ITERS}' in log
+    assert read_checkpoint(resumed / f'iter_{ITERS + 1}.pth')['meta']['iter'] == ITERS + 1
+
+    marker = tmp_path / 'marker'
+    torch.save(dict(read_checkpoint(resumed / f'iter_{ITERS + 1}.pth'),
+                    payload=WritesMarker(marker)), resumed / 'iter_9.pth')
+    (resumed / 'last_checkpoint').write_text(str(resumed / 'iter_9.pth'))
+    stderr = _run(args, tree, check=False)
+    assert f'error: {resumed / "iter_9.pth"}: holds objects other than tensors' in stderr
+    # the same file as the weights to fine-tune from
+    stderr = _run([sys.executable, 'tools/train.py', CONFIG, '--work-dir', 'work_dirs/tuned',
+                   '--cfg-options', f'load_from={resumed / "iter_9.pth"}', *SMALL], tree,
+                  check=False)
+    assert f'error: {resumed / "iter_9.pth"}: holds objects other than tensors' in stderr
+    assert not marker.exists()

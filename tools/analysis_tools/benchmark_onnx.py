@@ -12,15 +12,22 @@ e.g. ``--cfg-options model.roi_head.pose_head.pose_mean="[0,0,0,0,0,6]"``).
 """
 import argparse
 import os.path as osp
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import onnxruntime
 import torch
 from mmengine.config import DictAction
 
-from mmpose6d.deployment import OnnxImg2Pose, build_model, export_onnx, predict_pytorch, read_image
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))  # runs from a checkout without `pip install -e .`
+
+from mmpose6d.deployment import (OnnxImg2Pose, build_model, export_onnx,  # noqa: E402
+                                 predict_pytorch, read_image)
+from mmpose6d.utils.checkpoint import TRUST_CHECKPOINT_HELP, CheckpointError  # noqa: E402
 
 
 def parse_args():
@@ -34,6 +41,7 @@ def parse_args():
     parser.add_argument('--image', help='image to run on (default: noise)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
+    parser.add_argument('--trust-checkpoint', action='store_true', help=TRUST_CHECKPOINT_HELP)
     return parser.parse_args()
 
 
@@ -54,7 +62,11 @@ def main():
     args = parse_args()
     height, width = args.shape
     torch.set_num_threads(args.threads)
-    model = build_model(args.config, args.checkpoint, args.cfg_options)
+    try:
+        model = build_model(args.config, args.checkpoint, args.cfg_options,
+                            args.trust_checkpoint)
+    except CheckpointError as error:
+        sys.exit(f'error: {error}')
     image = read_image(args.image, height, width)
     with tempfile.TemporaryDirectory() as tmp:
         path = osp.join(tmp, 'img2pose.onnx')

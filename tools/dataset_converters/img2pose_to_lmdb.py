@@ -3,7 +3,8 @@
     python tools/dataset_converters/img2pose_to_lmdb.py ANN_LIST IMG_ROOT OUT.lmdb [--train]
 
 Entries are validated as they are written (annotation parsing, image decoding); skipped ones
-are summarised by reason at the end. A re-run after an interruption resumes from the last
+are summarised by reason at the end, and so are faces written with a box or landmarks outside
+their image. A re-run after an interruption resumes from the last
 committed batch. With ``--train`` the local pose statistics of the labelled faces are saved as
 ``pose_mean.npy`` / ``pose_stddev.npy`` beside the LMDB (or into ``--stats-dir``).
 """
@@ -45,7 +46,9 @@ def main(argv=None):
                            commit_every=args.commit_every, map_size=args.map_size,
                            progress=not args.no_progress)
     print(f'{args.out}: {meta["num_entries"]} images written from {meta["next"]} of '
-          f'{meta["num_inputs"]} list entries; skipped: {format_counts(meta["skipped"])}')
+          f'{meta["num_inputs"]} list entries; skipped: {format_counts(meta["skipped"])}; '
+          'faces outside their image, written as annotated (training clips, drops or masks '
+          f'them): {format_counts(meta["outside"])}')
     if not meta['complete']:
         print('conversion unfinished (--limit): run again to resume')
         return meta

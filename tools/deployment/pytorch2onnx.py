@@ -9,11 +9,16 @@ and the pose geometry are inside, only standard ONNX ops (see docs/deployment.md
 """
 import argparse
 import sys
+from pathlib import Path
 
 from mmengine.config import DictAction
 
-from mmpose6d.deployment import (OnnxImg2Pose, build_model, compare_detections, export_onnx,
-                                 predict_pytorch, read_image)
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))  # runs from a checkout without `pip install -e .`
+
+from mmpose6d.deployment import (OnnxImg2Pose, build_model, compare_detections,  # noqa: E402
+                                 export_onnx, predict_pytorch, read_image)
+from mmpose6d.utils.checkpoint import TRUST_CHECKPOINT_HELP, CheckpointError  # noqa: E402
 
 
 def parse_args():
@@ -30,6 +35,7 @@ def parse_args():
                         'default: noise')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value')
+    parser.add_argument('--trust-checkpoint', action='store_true', help=TRUST_CHECKPOINT_HELP)
     return parser.parse_args()
 
 
@@ -46,7 +52,10 @@ def verify(model, onnx_path, shape, image_path=None):
 def main():
     args = parse_args()
     checkpoint = None if args.checkpoint == 'none' else args.checkpoint
-    model = build_model(args.config, checkpoint, args.cfg_options)
+    try:
+        model = build_model(args.config, checkpoint, args.cfg_options, args.trust_checkpoint)
+    except CheckpointError as error:
+        sys.exit(f'error: {error}')
     try:
         export_onnx(model, args.out, *args.shape, opset=args.opset)
     except ValueError as error:

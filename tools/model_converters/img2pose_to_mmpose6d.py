@@ -9,19 +9,25 @@ DataParallel's ``module.``, FPN/RPN conv names of torchvision 0.8 or >= 0.13. Ev
 tensor is mapped by one rule of ``RULES``; the source must hold exactly the original
 model's tensors for ``--depth`` (a missing, extra or misshapen tensor is an error naming it).
 The output is ``{'state_dict': ..., 'meta': ...}`` for mmengine's ``load_checkpoint``,
-mmdet's ``init_detector`` and ``tools/test.py``. See docs/deployment.md.
+mmdet's ``init_detector`` and ``tools/test.py``, written atomically. See docs/deployment.md.
 """
 import argparse
 import os.path as osp
-import pickle
 import re
 import sys
 import time
-import zipfile
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 import torch
+from mmengine.runner import save_checkpoint
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))  # runs from a checkout without `pip install -e .`
+
+from mmpose6d.utils.checkpoint import (ATOMIC_BACKEND_ARGS, CheckpointError,  # noqa: E402
+                                       read_checkpoint)
 
 CONVERTER_VERSION = '2.0'
 BN_LEAVES = ('weight', 'bias', 'running_mean', 'running_var')
@@ -116,34 +122,17 @@ def canonical_key(key):
 def load_source_state_dict(path, trust_checkpoint=False):
     """The model state dict of an original checkpoint, canonical keys.
 
-    Read with ``weights_only=True`` unless ``trust_checkpoint`` (full unpickling runs code
-    stored in the file: only for files you trust)."""
-    if not osp.isfile(path):
-        raise ConversionError('file not found')
-    if osp.getsize(path) == 0 or not (zipfile.is_zipfile(path) or _is_legacy_pickle(path)):
-        raise ConversionError('damaged or incomplete (empty, truncated or not a PyTorch '
-                              'checkpoint)')
-    try:
-        checkpoint = torch.load(path, map_location='cpu', weights_only=not trust_checkpoint)
-    except Exception as error:
-        if trust_checkpoint or not isinstance(error, pickle.UnpicklingError):
-            raise ConversionError(f'damaged or incomplete ({type(error).__name__}: '
-                                  f'{str(error).splitlines()[0]})') from error
-        raise ConversionError(
-            'holds objects other than tensors, which only full unpickling can read; it runs '
-            'code stored in the file: pass --trust-checkpoint only for a file you trust '
-            f'({str(error).splitlines()[0]})') from error
+    Read by :func:`~mmpose6d.utils.checkpoint.read_checkpoint`: weights only unless
+    ``trust_checkpoint`` (full unpickling runs code stored in the file: only for files you
+    trust); a damaged file or one holding other objects raises its
+    :class:`~mmpose6d.utils.checkpoint.CheckpointError`."""
+    checkpoint = read_checkpoint(path, trust_checkpoint)
     state_dict = checkpoint.get('fpn_model', checkpoint) if isinstance(checkpoint, dict) \
         else None
     if not isinstance(state_dict, dict) or not all(
             isinstance(v, torch.Tensor) for v in state_dict.values()):
         raise ConversionError('neither a state dict nor a dict with a "fpn_model" state dict')
     return OrderedDict((canonical_key(k), v) for k, v in state_dict.items())
-
-
-def _is_legacy_pickle(path):
-    with open(path, 'rb') as file:
-        return file.read(2) == b'\x80\x02'
 
 
 def _map_key(key):
@@ -237,6 +226,8 @@ def main():
     try:
         source = load_source_state_dict(args.src, args.trust_checkpoint)
         state_dict, filled = convert_state_dict(source, args.depth, **buffers)
+    except CheckpointError as error:  # its message names the file
+        sys.exit(f'error: {error}')
     except (ConversionError, OSError) as error:
         sys.exit(f'error: {args.src}: {error}')
     meta = dict(converter='tools/model_converters/img2pose_to_mmpose6d.py',
@@ -244,7 +235,8 @@ def main():
                 source_tensors=len(source), depth=args.depth,
                 dataset_meta=dict(classes=('face', ), palette=[(66, 165, 245)]),
                 time=time.strftime('%Y-%m-%d %H:%M:%S'))
-    torch.save(dict(state_dict=state_dict, meta=meta), args.dst)
+    save_checkpoint(dict(state_dict=state_dict, meta=meta), args.dst,
+                    backend_args=ATOMIC_BACKEND_ARGS)  # whole or not at all
     print(f'{args.src}: {len(source)} tensors -> {args.dst}: {len(state_dict)} tensors '
           f'({len(filled)} num_batches_tracked filled with 0: FrozenBatchNorm2d has none)')
     embedded = [name for name, value in buffers.items() if value is not None]

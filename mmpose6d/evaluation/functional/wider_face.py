@@ -121,6 +121,70 @@ def write_pred_dir(preds, out_dir):
             (out_dir / event / f'{name}.txt').write_text('\n'.join(lines) + '\n')
 
 
+def _count(number, noun, plural=None):
+    """``'1 box'``, ``'2 boxes'``."""
+    return f'{number} {noun if number == 1 else plural or noun + "s"}'
+
+
+def _listed(names, shown=3):
+    """``a, b, c, ...`` of the first ``shown`` names."""
+    return ', '.join(names[:shown]) + (', ...' if len(names) > shown else '')
+
+
+def check_predictions(preds, gt):
+    """How well ``preds`` (as :func:`evaluate_wider` takes them) cover ``gt``, and what in them
+    makes the AP misleading.
+
+    Returns ``(evaluated, problems)``: the number of ground-truth images that have a
+    prediction entry (an empty one counts), and a dict of messages with counts, by kind:
+    ``missing`` (ground-truth images or whole events without an entry: they count as images
+    where nothing was found), ``unknown`` (predicted images not in the ground truth: ignored),
+    ``negative_size`` (boxes with a negative width or height: they match nothing) and
+    ``equal_scores`` (one score for every box: the protocol's normalisation divides 0 by 0
+    and AP is 0).
+    """
+    predicted = {(event, name) for event, images in preds.items() for name in images}
+    gt_names = [(image.event, image.name) for image in gt]
+    evaluated = sum(key in predicted for key in gt_names)
+    problems = {}
+    missing = [key for key in gt_names if key not in predicted]
+    if missing:
+        events = list(dict.fromkeys(event for event, _ in gt_names))
+        absent = [e for e in events if e not in preds]
+        problems['missing'] = (
+            f'the predictions lack {len(missing)} of the {len(gt_names)} ground-truth images'
+            + (f', among them {len(absent)} of the {len(events)} events entirely '
+               f'({_listed(absent)})' if absent else '')
+            + f' (first: {"/".join(missing[0])}); they count as images where nothing was found')
+    unknown = sorted(predicted - set(gt_names))
+    if unknown:
+        problems['unknown'] = (f'{len(unknown)} of the {len(predicted)} predicted images are not '
+                               f'in the ground truth (first: {"/".join(unknown[0])}; wrong event '
+                               'or image names?); they are ignored')
+    negative, scores = {}, []
+    for event, images in preds.items():
+        for name, dets in images.items():
+            dets = np.asarray(dets, dtype=np.float64)
+            if dets.ndim != 2 or dets.shape[1] != 5:
+                continue  # empty, or misshapen: evaluate_wider names it
+            count = int((dets[:, 2:4] < 0).any(1).sum())
+            if count:
+                negative[f'{event}/{name}'] = count
+            scores.append(dets[:, 4])
+    if negative:
+        problems['negative_size'] = (
+            f'{_count(sum(negative.values()), "box", "boxes")} with a negative width or height '
+            f'in {_count(len(negative), "image")} ({_listed(list(negative))}); such boxes match '
+            'no face and count as false positives')
+    scores = np.concatenate(scores) if scores else np.zeros(0)
+    if len(scores) and min(1.0, scores.min()) == max(0.0, scores.max()):
+        problems['equal_scores'] = (
+            f'one score ({scores[0]:g}) for all of the {_count(len(scores), "box", "boxes")}: '
+            'the protocol normalises scores by their range, which is 0, so no box passes any '
+            'threshold and AP is 0')
+    return evaluated, problems
+
+
 def bbox_overlaps(boxes, query_boxes):
     """IoU (N, K) of x1, y1, x2, y2 boxes with "+1" pixel areas, as the port's Cython kernel.
 

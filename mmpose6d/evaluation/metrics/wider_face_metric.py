@@ -6,7 +6,8 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from mmpose6d.evaluation.functional import SETTINGS, evaluate_wider, load_wider_gt, write_pred_dir
+from mmpose6d.evaluation.functional import (SETTINGS, check_predictions, evaluate_wider,
+                                            load_wider_gt, write_pred_dir)
 from mmpose6d.registry import METRICS
 
 
@@ -30,8 +31,11 @@ class WiderFaceMetric(BaseMetric):
 
     The event and image name come from ``img_path`` (``.../<event>/<image>.jpg``). Each image
     is kept as a small (N, 5) ``x, y, w, h, score`` array, gathered across ranks before the
-    scores are normalised over the whole set. Images without results count as having no
-    predictions.
+    scores are normalised over the whole set. Ground-truth images without results count as
+    having no predictions; they, predicted images outside the ground truth, boxes of negative
+    size and all-equal scores are logged as warnings with counts
+    (:func:`~mmpose6d.evaluation.functional.check_predictions`), and ``num_images`` gives the
+    number of ground-truth images evaluated.
     """
     default_prefix: Optional[str] = 'widerface'
 
@@ -57,21 +61,20 @@ class WiderFaceMetric(BaseMetric):
             self.results.append(dict(event=path.parent.name, name=path.stem, dets=dets))
 
     def compute_metrics(self, results: list) -> dict:
-        """AP per setting -> ``dict(easy=, medium=, hard=)``."""
+        """AP per setting and the images evaluated -> ``dict(easy=, medium=, hard=,
+        num_images=)``."""
         logger = MMLogger.get_current_instance()
         preds = {}
         for result in results:
             preds.setdefault(result['event'], {})[result['name']] = result['dets']
         gt = load_wider_gt(self.gt_dir)
-        gt_names = {(image.event, image.name) for image in gt}
-        unknown = sum(
-            (event, name) not in gt_names for event, images in preds.items() for name in images)
-        if unknown:
-            logger.warning(f'WIDER FACE: {unknown} of {len(results)} predicted images are not '
-                           f'in the ground truth of {self.gt_dir} (wrong img_path layout?)')
+        evaluated, problems = check_predictions(preds, gt)
+        for message in problems.values():
+            logger.warning(f'WIDER FACE ({self.gt_dir}): {message}')
         if self.outfile_prefix is not None:
             write_pred_dir(preds, self.outfile_prefix)
             logger.info(f'WIDER FACE predictions written to {self.outfile_prefix}')
         aps = evaluate_wider(preds, gt, self.iou_thr)
-        logger.info('WIDER FACE val AP: ' + ', '.join(f'{s} {aps[s]:.4f}' for s in SETTINGS))
-        return aps
+        logger.info(f'WIDER FACE val AP on {evaluated} of {len(gt)} images: ' +
+                    ', '.join(f'{s} {aps[s]:.4f}' for s in SETTINGS))
+        return dict(aps, num_images=evaluated)

@@ -36,6 +36,9 @@ class PoseHead(BaseModule):
         nearest_rotation: orthogonalise the sheared rotation of local <-> global (off: the
             original's quaternion of the sheared matrix, which its checkpoints expect).
     """
+    #: buffers set from the config; a checkpoint may lack them (an original img2pose
+    #: checkpoint converted without them), and loading it then keeps the config's values
+    config_buffers = ('pose_mean', 'pose_stddev', 'reference68', 'reference5')
 
     def __init__(self,
                  pose_mean,

@@ -1,0 +1,4 @@
+"""Training-loop extensions: hooks."""
+from .hooks import AtomicCheckpointHook
+
+__all__ = ['AtomicCheckpointHook']

@@ -1,0 +1,260 @@
+"""mmpose6d.utils.checkpoint: safe reading, damaged files, fit to the model, resume choice."""
+import os
+import pickle
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import torch
+from bad_inputs import WritesMarker
+from mmengine.logging import HistoryBuffer
+from mmengine.runner.checkpoint import _load_checkpoint, load_from_http
+from torch import nn
+from toy_training import toy_runner
+
+from mmpose6d.utils import checkpoint as ckpt
+from mmpose6d.utils.checkpoint import (CheckpointError, DamagedCheckpointError, check_fits_model,
+                                       checkpoint_loading, find_resume_checkpoint,
+                                       load_model_checkpoint, read_checkpoint)
+
+
+class GetattrGadget:
+    """A crafted pickle reaching a method other than HistoryBuffer's statistics through
+    ``getattr``, the one builtin the allow-list admits (restricted)."""
+
+    def __reduce__(self):
+        return getattr, (HistoryBuffer, 'update')
+
+
+@pytest.fixture(scope='module', params=['cpu', 'wider'])
+def trained(request, tmp_path_factory):
+    """The work dir of a finished toy training with each recipe's hooks and schedulers."""
+    work_dir = tmp_path_factory.mktemp(f'toy_{request.param}')
+    toy_runner(work_dir, recipe=request.param).train()
+    return work_dir
+
+
+def test_training_checkpoints_need_exactly_the_allow_list(trained):
+    """What mmengine's checkpoints hold beyond torch's defaults is in SAFE_GLOBALS (and plain
+    weights-only loading refuses it, so the list is needed); they load with it, histories
+    and statistics included."""
+    allowed = {g[1] if isinstance(g, tuple) else f'{g.__module__}.{g.__qualname__}'
+               for g in ckpt.SAFE_GLOBALS}
+    files = sorted(trained.glob('*.pth'))
+    assert len(files) >= 2
+    for path in files:
+        needed = set(torch.serialization.get_unsafe_globals_in_checkpoint(str(path)))
+        assert needed and needed <= allowed, needed - allowed
+        with pytest.raises(pickle.UnpicklingError):
+            torch.load(path, weights_only=True)
+        checkpoint = read_checkpoint(path)
+        assert {'meta', 'state_dict', 'message_hub'} <= set(checkpoint)
+        history = checkpoint['message_hub']['log_scalars']['train/loss']
+        assert isinstance(history, HistoryBuffer) and np.isfinite(history.mean())
+        assert checkpoint['meta']['dataset_meta']['classes'] == ('face', )
+
+
+def test_mmengine_loads_inside_the_context_only(trained):
+    path = str(next(trained.glob('*_2.pth')))
+    with pytest.raises(pickle.UnpicklingError):
+        _load_checkpoint(path)  # mmengine's torch.load: weights only, no allow-list
+    with checkpoint_loading():
+        assert 'message_hub' in _load_checkpoint(path)
+    assert 'TORCH_FORCE_WEIGHTS_ONLY_LOAD' not in os.environ
+    assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in os.environ
+
+
+def test_no_process_wide_switch_to_full_unpickling(monkeypatch):
+    """The old set-up exported TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 for the whole process; a
+    user's own setting of it is overridden inside the context and restored after it."""
+    from mmpose6d.utils.runner_setup import load_config  # noqa: F401  (imported by the tools)
+    assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in os.environ
+    monkeypatch.setenv('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', '1')
+    with checkpoint_loading():
+        assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in os.environ
+        assert os.environ['TORCH_FORCE_WEIGHTS_ONLY_LOAD'] == '1'
+    assert os.environ['TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'] == '1'
+    assert 'TORCH_FORCE_WEIGHTS_ONLY_LOAD' not in os.environ
+
+
+def test_load_from_stays_tolerant_and_weights_only(trained, tmp_path, capsys):
+    """Fine-tuning from another model's weights (load_from) keeps mmengine's tolerant loading
+    (a warning for missing and unexpected keys); a crafted file is refused there too."""
+    checkpoint = read_checkpoint(next(trained.glob('*_2.pth')))
+    weights = {k: v for k, v in checkpoint['state_dict'].items() if k.startswith('linear.')}
+    torch.save(dict(checkpoint, state_dict=dict(weights, extra=torch.zeros(1))),
+               tmp_path / 'partial.pth')
+    with checkpoint_loading():
+        toy_runner(tmp_path / 'tuned', max_length=2, load_from=str(tmp_path / 'partial.pth'),
+                   interval=2).train()
+    printed = capsys.readouterr().out  # mmengine prints the mismatch
+    assert 'The model and loaded state dict do not match exactly' in printed
+    assert 'unexpected key in source state_dict: extra' in printed
+    assert 'missing keys in source state_dict: norm.weight' in printed
+
+    marker = tmp_path / 'marker'
+    torch.save(dict(checkpoint, payload=WritesMarker(marker)), tmp_path / 'evil.pth')
+    runner = toy_runner(tmp_path / 'evil', load_from=str(tmp_path / 'evil.pth'))
+    with checkpoint_loading(), pytest.raises(pickle.UnpicklingError):
+        runner.train()
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize('legacy', [False, True])
+def test_crafted_pickle_runs_only_when_trusted(tmp_path, legacy):
+    marker = tmp_path / 'marker'
+    path = tmp_path / 'evil.pth'
+    torch.save(dict(state_dict=dict(w=torch.zeros(2)), payload=WritesMarker(marker)), path,
+               _use_new_zipfile_serialization=not legacy)
+    with pytest.raises(CheckpointError) as error:
+        read_checkpoint(path)
+    message = str(error.value)
+    assert not isinstance(error.value, DamagedCheckpointError)
+    assert message.startswith(f'{path}: holds objects other than tensors')
+    assert 'system' in message and '--trust-checkpoint' in message and '\n' not in message
+    with checkpoint_loading(), pytest.raises(pickle.UnpicklingError):
+        _load_checkpoint(str(path))  # mmengine's own loading, as the runner does it
+    assert not marker.exists()
+    read_checkpoint(path, trust=True)
+    assert marker.exists()
+
+
+def test_downloads_are_weights_only_too(tmp_path):
+    """mmengine reads http(s):// and torchvision:// checkpoints (load_from, a Pretrained
+    init_cfg) through torch.hub, which passes weights_only=False; inside the context torch's
+    switch makes that weights-only as well."""
+    marker = tmp_path / 'marker'
+    torch.save(dict(payload=WritesMarker(marker)), tmp_path / 'evil.pth')
+    with checkpoint_loading(), pytest.raises(pickle.UnpicklingError):
+        load_from_http(f'file://{tmp_path / "evil.pth"}', map_location='cpu',
+                       model_dir=str(tmp_path / 'hub'))
+    assert not marker.exists()
+
+
+def test_getattr_is_restricted_to_history_buffer_statistics(tmp_path):
+    path = tmp_path / 'gadget.pth'
+    torch.save(dict(state_dict={}, payload=GetattrGadget()), path)
+    with pytest.raises(CheckpointError, match=r'gadget\.pth: holds objects .*builtins\.getattr'):
+        read_checkpoint(path)
+
+
+def _damaged_files(folder):
+    """{name: expected message part} of files that are no readable checkpoint."""
+    torch.save(dict(w=torch.randn(300, 300)), folder / 'good.pth')
+    torch.save(dict(w=torch.randn(300, 300)), folder / 'legacy.pth',
+               _use_new_zipfile_serialization=False)
+    data, legacy = (folder / 'good.pth').read_bytes(), (folder / 'legacy.pth').read_bytes()
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0xFF
+    files = {'empty.pth': (b'', 'the file is empty'),
+             'truncated.pth': (data[:len(data) // 2], 'truncated'),
+             'partial.pth': (data[:100], 'truncated'),
+             'legacy_cut_pickle.pth': (legacy[:40], 'truncated legacy'),
+             'legacy_cut_data.pth': (legacy[:len(legacy) // 3], 'unexpected EOF'),
+             'text.pth': (b'not a checkpoint\n', 'neither zip nor pickle'),
+             'flipped.pth': (bytes(flipped), 'fails its checksum')}
+    for name, (content, _) in files.items():
+        (folder / name).write_bytes(content)
+    return {name: part for name, (_, part) in files.items()}
+
+
+def test_damaged_files_give_one_line_naming_them(tmp_path):
+    for name, part in _damaged_files(tmp_path).items():
+        for mmap in (False, True):
+            with pytest.raises(DamagedCheckpointError) as error:
+                read_checkpoint(tmp_path / name, mmap=mmap)
+            message = str(error.value)
+            assert message.startswith(f'{tmp_path / name}: damaged or incomplete'), message
+            assert part in message and '\n' not in message and 'trust' not in message
+    with pytest.raises(DamagedCheckpointError, match=r'missing\.pth: not found'):
+        read_checkpoint(tmp_path / 'missing.pth')
+    assert read_checkpoint(tmp_path / 'legacy.pth')['w'].shape == (300, 300)
+
+
+class Head(nn.Module):
+    config_buffers = ('mean', )
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+        self.norm = nn.BatchNorm1d(2)
+        self.register_buffer('mean', torch.zeros(2))
+
+
+class Net(nn.Module):
+
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Linear(4, 3)
+        self.head = Head()
+
+
+def test_check_fits_model():
+    model = Net()
+    state = OrderedDict(model.state_dict())
+    check_fits_model(model, state, 'full.pth')
+    # the config buffer and BatchNorm's counter may be missing
+    lenient = {k: v for k, v in state.items()
+               if k not in ('head.mean', 'head.norm.num_batches_tracked')}
+    check_fits_model(model, lenient, 'converted.pth')
+
+    broken = {k: v for k, v in state.items() if k != 'head.fc.bias'}
+    broken['head.extra'] = torch.zeros(1)
+    broken['backbone.weight'] = torch.zeros(3, 5)
+    with pytest.raises(CheckpointError) as error:
+        check_fits_model(model, broken, 'other.pth')
+    message = str(error.value)
+    assert message.startswith('other.pth: does not fit the model')
+    assert '1 missing: head.fc.bias' in message and '1 unexpected: head.extra' in message
+    assert 'backbone.weight: checkpoint (3, 5), model (3, 4)' in message
+
+    original = {f'backbone.body.layer{i}.weight': torch.zeros(1) for i in range(9)}
+    with pytest.raises(CheckpointError) as error:
+        check_fits_model(model, original, 'img2pose_v1.pth')
+    assert '(4 more)' in str(error.value) and 'img2pose_to_mmpose6d.py' in str(error.value)
+
+
+def test_load_model_checkpoint_strips_module_prefix(tmp_path):
+    source, target = Net(), Net()
+    torch.save(dict(state_dict={f'module.{k}': v for k, v in source.state_dict().items()}),
+               tmp_path / 'ddp.pth')
+    load_model_checkpoint(target, tmp_path / 'ddp.pth')
+    torch.testing.assert_close(target.backbone.weight, source.backbone.weight)
+
+
+def _training_file(path, step):
+    torch.save(dict(meta=dict(iter=step), state_dict={}, message_hub={}), path)
+
+
+def test_resume_passes_over_damaged_checkpoints(tmp_path, logs):
+    for step in (2, 4, 6):
+        _training_file(tmp_path / f'iter_{step}.pth', step)
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_6.pth'))
+    assert find_resume_checkpoint(tmp_path) == str(tmp_path / 'iter_6.pth') and not logs
+
+    data = (tmp_path / 'iter_6.pth').read_bytes()
+    (tmp_path / 'iter_6.pth').write_bytes(data[:len(data) // 2])  # a partial write
+    torch.save(dict(state_dict={}), tmp_path / 'iter_4.pth')  # weights only: not resumable
+    assert find_resume_checkpoint(tmp_path) == str(tmp_path / 'iter_2.pth')
+    assert any(f'passing over {tmp_path / "iter_6.pth"}: damaged or incomplete' in m
+               for m in logs)
+    assert any(f'{tmp_path / "iter_4.pth"}: not a training checkpoint' in m for m in logs)
+    assert logs[-1] == f'--resume: continuing from {tmp_path / "iter_2.pth"}'
+
+    # no last_checkpoint (killed before the first one was complete): the newest intact one
+    (tmp_path / 'last_checkpoint').unlink()
+    logs.clear()
+    assert find_resume_checkpoint(tmp_path) == str(tmp_path / 'iter_2.pth')
+    (tmp_path / 'iter_2.pth').write_bytes(b'')
+    assert find_resume_checkpoint(tmp_path) is None
+    assert 'training starts from the beginning' in logs[-1]
+
+
+def test_resume_refuses_untrusted_checkpoint(tmp_path):
+    marker = tmp_path / 'marker'
+    torch.save(dict(meta={}, state_dict={}, message_hub={}, x=WritesMarker(marker)),
+               tmp_path / 'iter_2.pth')
+    (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_2.pth'))
+    with pytest.raises(CheckpointError, match=r'iter_2\.pth: holds objects'):
+        find_resume_checkpoint(tmp_path)
+    assert not marker.exists()

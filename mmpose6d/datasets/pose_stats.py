@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..geometry import pose_from_landmarks
+from ..geometry import (global_pose_from_landmarks, pose_from_landmarks,
+                        pose_full_image_to_bbox, pose_to_bbox)
 
 
 def local_poses(records, reference68, reference5):
@@ -29,6 +30,54 @@ def local_poses(records, reference68, reference5):
              for p in (5, 68) if landmarks[p]]
     poses = np.concatenate(poses) if poses else np.zeros((0, 6))
     return poses[np.isfinite(poses).all(1)]
+
+
+def _box_iou(a, b):
+    lt, rb = np.maximum(a[:, :2], b[:, :2]), np.minimum(a[:, 2:], b[:, 2:])
+    inter = np.clip(rb - lt, 0, None).prod(1)
+    return inter / ((a[:, 2:] - a[:, :2]).prod(1) + (b[:, 2:] - b[:, :2]).prod(1) - inter)
+
+
+def roi_target_poses(records, image_sizes, reference68, reference5, copies=10, shift=0.12,
+                     scale=0.15, min_iou=0.5, seed=0, **box_factors):
+    """The local poses (M,6) the RoI head regresses for these faces, for statistics that
+    match its targets rather than the annotated boxes.
+
+    Each labelled face gets its global label (PnP in its box, then local -> global, as
+    ``PoseLabelsFromLandmarks``) and the box projected from that label (``BoxesFromPoses``,
+    the training target, with ``box_factors``); the label is moved into that box and into
+    ``copies`` random boxes around it (centre shifted by N(0, ``shift``) and sides scaled by
+    exp N(0, ``scale``) of the box size) with IoU >= ``min_iou``: the positive RoIs.
+    ``image_sizes`` are the records' (w, h).
+    """
+    rng = np.random.default_rng(seed)
+    references = {5: reference5, 68: reference68}
+    poses, sizes = [], []
+    for record, size in zip(records, image_sizes):
+        for box, lms in zip(record['bboxes'], record['landmarks']):
+            if lms is None:
+                continue
+            pose = global_pose_from_landmarks(lms[None], np.asarray(box)[None], size,
+                                              references[len(lms)])
+            if np.isfinite(pose).all():
+                poses.append(pose[0])
+                sizes.append(size)
+    if not poses:
+        return np.zeros((0, 6))
+    poses, sizes = np.array(poses), np.array(sizes, np.float64)
+    boxes = pose_to_bbox(poses, sizes, reference68, **box_factors)
+    wh = boxes[:, 2:] - boxes[:, :2]
+    rois, owners = [boxes], [np.arange(len(boxes))]
+    for _ in range(copies):
+        centre = (boxes[:, :2] + boxes[:, 2:]) / 2 + rng.normal(0, shift, wh.shape) * wh
+        half = wh * np.exp(rng.normal(0, scale, wh.shape)) / 2
+        jittered = np.concatenate([centre - half, centre + half], 1)
+        keep = _box_iou(jittered, boxes) >= min_iou
+        rois.append(jittered[keep])
+        owners.append(np.flatnonzero(keep))
+    rois, owners = np.concatenate(rois), np.concatenate(owners)
+    local = pose_full_image_to_bbox(poses[owners], sizes[owners], rois)
+    return local[np.isfinite(local).all(1)]
 
 
 def pose_statistics(poses):

@@ -1,15 +1,24 @@
 """pose_mean.npy / pose_stddev.npy of the labelled faces of an img2pose JSON list.
 
-    python tools/dataset_converters/compute_pose_stats.py ANN_LIST --out-dir DIR
+    python tools/dataset_converters/compute_pose_stats.py ANN_LIST --out-dir DIR \
+        [--roi-targets --image-root IMG_DIR]
 
-The local EPnP pose of each labelled face in its annotated box (68-point faces with the 68
-reference, 5-point faces with the 5 reference; failed solves excluded); the same statistics
-``img2pose_to_lmdb.py --train`` computes from its LMDB.
+By default, as the original: the local EPnP pose of each labelled face in its annotated box
+(68-point faces with the 68 reference, 5-point faces with the 5 reference; failed solves
+excluded); the same statistics ``img2pose_to_lmdb.py --train`` computes from its LMDB.
+With ``--roi-targets``, the statistics of what the RoI head actually regresses: the labels
+moved into their projected target boxes and into jittered positive RoIs around them (see
+:func:`mmpose6d.datasets.pose_stats.roi_target_poses`); the CPU config uses these, since
+its annotated (silhouette) boxes are much tighter than the projected ones.
 """
 import argparse
+from pathlib import Path
+
+from PIL import Image
 
 from mmpose6d.datasets.img2pose_format import iter_json_records
-from mmpose6d.datasets.pose_stats import local_poses, pose_statistics, save_pose_statistics
+from mmpose6d.datasets.pose_stats import (local_poses, pose_statistics, roi_target_poses,
+                                          save_pose_statistics)
 from mmpose6d.datasets.skip_counter import SKIPS, format_counts
 from mmpose6d.datasets.transforms.references import (DEFAULT_REFERENCE5, DEFAULT_REFERENCE68,
                                                      load_reference)
@@ -21,7 +30,13 @@ def parse_args(argv=None):
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--reference68', default=DEFAULT_REFERENCE68)
     parser.add_argument('--reference5', default=DEFAULT_REFERENCE5)
-    return parser.parse_args(argv)
+    parser.add_argument('--roi-targets', action='store_true',
+                        help="statistics of the RoI head's targets (needs --image-root)")
+    parser.add_argument('--image-root', help="the folder the JSONs' image_path are relative to")
+    args = parser.parse_args(argv)
+    if args.roi_targets and not args.image_root:
+        parser.error('--roi-targets needs --image-root (the images give the camera)')
+    return args
 
 
 def main(argv=None):
@@ -29,10 +44,18 @@ def main(argv=None):
     refs = load_reference(args.reference68, 68), load_reference(args.reference5, 5)
     snapshot = SKIPS.snapshot()
     records = [record for _, _, record in iter_json_records(args.ann_list)]
-    poses = local_poses(records, *refs)
+    if args.roi_targets:
+        sizes = []
+        for record in records:
+            with Image.open(Path(args.image_root) / record['image_path']) as image:
+                sizes.append(image.size)
+        poses = roi_target_poses(records, sizes, *refs)
+    else:
+        poses = local_poses(records, *refs)
     mean, std = pose_statistics(poses)
     paths = save_pose_statistics(args.out_dir, mean, std)
-    print(f'pose statistics of {len(poses)} labelled faces -> {paths[0]}, {paths[1]}; '
+    what = 'RoI targets' if args.roi_targets else 'labelled faces'
+    print(f'pose statistics of {len(poses)} {what} -> {paths[0]}, {paths[1]}; '
           f'skipped: {format_counts(SKIPS.since(snapshot))}\n'
           f'  mean {mean.round(4).tolist()}\n  std  {std.round(4).tolist()}')
     return mean, std

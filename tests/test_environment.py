@@ -49,3 +49,29 @@ def test_every_requirement_is_pinned_and_installed():
             missing += [key] if _installed_version(key) is None else []
     assert not unpinned, f'not pinned in requirements/constraints.txt: {unpinned}'
     assert not missing, f'not installed: {missing}; run bash tools/install.sh --tests'
+
+
+def _closure():
+    """Canonical names of every package the requirement files pull in, directly or through
+    the installed packages' own requirements (their extras left out)."""
+    todo = [r for name in INSTALLED for r in _requirements(name)
+            if r.marker is None or r.marker.evaluate()]
+    seen = set()
+    while todo:
+        key = canonicalize_name(todo.pop().name)
+        if key in seen or _installed_version(key) is None:
+            continue
+        seen.add(key)
+        for line in metadata.requires(key) or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({'extra': ''}):
+                todo.append(requirement)
+    return seen
+
+
+def test_nothing_is_pinned_that_the_install_does_not_pull_in():
+    # a stray pin is checked against whatever else put that package in the environment
+    pins = {canonicalize_name(r.name) for r in _requirements('constraints.txt')}
+    assert not pins - _closure(), (
+        f'pinned in requirements/constraints.txt but required by nothing tools/install.sh '
+        f'installs: {sorted(pins - _closure())}')

@@ -8,42 +8,24 @@ predictions (boxes, scores, poses, Euler angles, 68 projected landmarks) to DIR/
 and, with --crops, ArcFace-aligned 112x112 face crops to DIR/crops/. An image that cannot be
 read is skipped with a warning naming it; the exit status is 1 when any was.
 """
-import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runs from a checkout
-
-from mmpose6d.apis import Img2PoseInferencer  # noqa: E402
-from mmpose6d.utils.checkpoint import TRUST_CHECKPOINT_HELP, CheckpointError  # noqa: E402
+from demo_utils import build_inferencer, demo_parser
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('inputs', help='an image file or a folder of images')
-    parser.add_argument('config', help='model config file')
-    parser.add_argument('--weights', required=True, help='checkpoint file')
+    parser = demo_parser(__doc__, 'inputs', 'an image file or a folder of images')
     parser.add_argument('--out-dir', required=True, help='output folder')
     parser.add_argument('--batch-size', type=int, default=1)
-    parser.add_argument('--pred-score-thr', type=float, default=0.5,
-                        help='faces scoring at most this are dropped')
-    parser.add_argument('--device', default=None, help='e.g. cpu or cuda:0 (default: auto)')
     parser.add_argument('--crops', action='store_true', help='write aligned face crops')
-    parser.add_argument('--mesh', action='store_true', help='draw a translucent face mesh')
     parser.add_argument('--no-save-vis', action='store_true', help='write no drawn images')
     parser.add_argument('--no-save-pred', action='store_true', help='write no JSON files')
-    parser.add_argument('--trust-checkpoint', action='store_true', help=TRUST_CHECKPOINT_HELP)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
-    try:
-        inferencer = Img2PoseInferencer(args.config, args.weights, device=args.device,
-                                        trust_checkpoint=args.trust_checkpoint)
-    except CheckpointError as error:
-        sys.exit(f'error: {error}')
-    inferencer.visualizer.draw_mesh = args.mesh
+    inferencer = build_inferencer(args)
     result = inferencer(args.inputs, batch_size=args.batch_size, out_dir=args.out_dir,
                         pred_score_thr=args.pred_score_thr, no_save_vis=args.no_save_vis,
                         no_save_pred=args.no_save_pred, save_crops=args.crops,

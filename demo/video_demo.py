@@ -5,30 +5,18 @@
 
 An integer input is a camera index (stop with --max-frames or Ctrl-C).
 """
-import argparse
 import sys
 from pathlib import Path
 
 import cv2
+from demo_utils import build_inferencer, demo_parser
 from mmengine.utils import ProgressBar
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runs from a checkout
-
-from mmpose6d.apis import Img2PoseInferencer  # noqa: E402
-from mmpose6d.utils.checkpoint import TRUST_CHECKPOINT_HELP, CheckpointError  # noqa: E402
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('video', help='video file, or an integer camera index')
-    parser.add_argument('config', help='model config file')
-    parser.add_argument('--weights', required=True, help='checkpoint file')
+    parser = demo_parser(__doc__, 'video', 'video file, or an integer camera index')
     parser.add_argument('--out', required=True, help='output video file (.mp4)')
-    parser.add_argument('--device', default=None, help='e.g. cpu or cuda:0 (default: auto)')
-    parser.add_argument('--pred-score-thr', type=float, default=0.5)
-    parser.add_argument('--mesh', action='store_true', help='draw a translucent face mesh')
     parser.add_argument('--max-frames', type=int, default=0, help='stop after N frames')
-    parser.add_argument('--trust-checkpoint', action='store_true', help=TRUST_CHECKPOINT_HELP)
     return parser.parse_args()
 
 
@@ -46,13 +34,7 @@ def main():
     fps = capture.get(cv2.CAP_PROP_FPS) or 30.0
     total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
     total = min(total, args.max_frames) if args.max_frames and total > 0 else total
-    try:
-        inferencer = Img2PoseInferencer(args.config, args.weights, device=args.device,
-                                        show_progress=False,
-                                        trust_checkpoint=args.trust_checkpoint)
-    except CheckpointError as error:
-        sys.exit(f'error: {error}')
-    inferencer.visualizer.draw_mesh = args.mesh
+    inferencer = build_inferencer(args, show_progress=False)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     writer, frames = None, 0
     progress = ProgressBar(max(total, 0))

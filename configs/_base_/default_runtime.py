@@ -7,7 +7,7 @@ default_hooks = dict(
     # written atomically: a run killed while saving leaves no partial checkpoint
     checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='DetVisualizationHook'))
+    visualization=dict(type='mmdet.DetVisualizationHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,

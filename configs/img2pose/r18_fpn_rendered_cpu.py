@@ -4,7 +4,7 @@
 # measured against the exact render poses is the model's alone.
 _base_ = [
     '../_base_/models/img2pose_r18_fpn.py', '../_base_/datasets/rendered_faces.py',
-    '../_base_/default_runtime.py'
+    '../_base_/default_runtime.py', '../_base_/img2pose_tta.py'
 ]
 
 data_root = 'data/rendered/'
@@ -57,19 +57,10 @@ log_processor = dict(by_epoch=False)
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 
 tta_model = dict(type='Img2PoseTTAModel', tta_cfg=dict(iou_thr=0.6, max_per_img=100))
+tta_scales = [320, 416]
 tta_pipeline = [
     dict(type='LoadPoseImage'),
-    dict(
-        type='TestTimeAug',
-        transforms=[
-            [dict(type='PoseResize', scale=(100000, s), keep_ratio=True) for s in [320, 416]],
-            [dict(type='RandomPoseFlip', prob=p) for p in [0.0, 1.0]],
-            [dict(type='LoadPoseAnnotations', with_bbox=True, with_landmarks=True)],
-            [
-                dict(
-                    type='PackPoseDetInputs',
-                    meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                               'scale_factor', 'flip', 'flip_direction', 'pad_shape'))
-            ],
-        ])
+    dict(type='mmdet.TestTimeAug',
+         transforms=[[dict(_base_.tta_resize, scale=(100000, s)) for s in tta_scales],
+                     *_base_.tta_flip_and_pack])
 ]

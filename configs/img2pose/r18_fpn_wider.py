@@ -1,7 +1,8 @@
 # img2pose ResNet-18 FPN on WIDER FACE (img2pose annotations), the original recipe.
 _base_ = [
     '../_base_/models/img2pose_r18_fpn.py', '../_base_/datasets/wider_img2pose.py',
-    '../_base_/schedules/img2pose_plateau.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/img2pose_plateau.py', '../_base_/default_runtime.py',
+    '../_base_/img2pose_tta.py'
 ]
 
 data_root = 'data/wider_face/'
@@ -29,25 +30,3 @@ model = dict(
 default_hooks = dict(checkpoint=dict(save_best='val_loss', rule='less'))
 val_evaluator = dict(type='WiderFaceMetric', gt_dir=data_root + 'ground_truth/')
 test_evaluator = val_evaluator
-
-# --tta: short side 200..1700 (long side free), each with and without flip, merged by box
-# voting at IoU 0.6 (poses un-flipped and averaged per voted face).
-tta_scales = [200, 300, 500, 800, 1100, 1400, 1700]
-tta_flips = [False, True]
-tta_model = dict(type='Img2PoseTTAModel', tta_cfg=dict(iou_thr=0.6, max_per_img=1000))
-tta_pipeline = [
-    dict(type='LoadPoseImage'),
-    dict(
-        type='TestTimeAug',
-        transforms=[
-            [dict(type='PoseResize', scale=(100000, s), keep_ratio=True) for s in tta_scales],
-            [dict(type='RandomPoseFlip', prob=1.0 if flip else 0.0) for flip in tta_flips],
-            [dict(type='LoadPoseAnnotations', with_bbox=True, with_landmarks=True)],
-            [
-                dict(
-                    type='PackPoseDetInputs',
-                    meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                               'scale_factor', 'flip', 'flip_direction', 'pad_shape'))
-            ],
-        ])
-]

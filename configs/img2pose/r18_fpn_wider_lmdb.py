@@ -1,6 +1,12 @@
-# The WIDER FACE recipe reading LMDBs written by tools/dataset_converters/img2pose_to_lmdb.py
-# (see configs/_base_/datasets/wider_img2pose_lmdb.py for the commands); --train writes the
-# pose statistics beside the LMDBs.
+# The WIDER FACE recipe reading LMDBs written by
+#   python tools/dataset_converters/img2pose_to_lmdb.py \
+#       data/wider_face/annotations/WIDER_train_annotations.txt \
+#       data/wider_face/WIDER_train/images data/wider_face/lmdb/WIDER_train.lmdb --train
+#   python tools/dataset_converters/img2pose_to_lmdb.py \
+#       data/wider_face/annotations/WIDER_val_annotations.txt \
+#       data/wider_face/WIDER_val/images data/wider_face/lmdb/WIDER_val.lmdb
+# (--train also writes the pose statistics beside the LMDBs). The pipelines are those of
+# the WIDER recipe: LoadPoseImage decodes the bytes the LMDB dataset puts into `img_bytes`.
 _base_ = ['./r18_fpn_wider.py']
 
 lmdb_root = 'data/wider_face/lmdb/'

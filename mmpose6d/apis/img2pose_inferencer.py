@@ -14,7 +14,7 @@ from mmengine.runner.checkpoint import load_state_dict
 from rich.progress import track
 
 from ..datasets.image_io import bytes_problem, decode_image, read_image_bytes
-from ..geometry import image_intrinsics, project_points, rotvec_to_euler
+from ..datasets.transforms import POSE_META_KEYS
 from ..utils.checkpoint import check_fits_model, checkpoint_loading, read_checkpoint, state_dict_of
 from ..utils.face_alignment import align_faces
 
@@ -109,8 +109,10 @@ class Img2PoseInferencer(DetInferencer):
         if not loaders:
             raise ValueError(f'the test pipeline has no image loader ({" or ".join(_LOADERS)})')
         steps[loaders[0]]['type'] = 'mmdet.InferencerLoader'
-        if 'meta_keys' in steps[-1]:
-            steps[-1]['meta_keys'] = tuple(k for k in steps[-1]['meta_keys'] if k != 'img_id')
+        last = steps[-1]
+        if 'meta_keys' in last or _type_name(last) == 'PackPoseDetInputs':  # no img_id here
+            last['meta_keys'] = tuple(k for k in last.get('meta_keys', POSE_META_KEYS)
+                                      if k != 'img_id')
         return Compose(steps)
 
     def _init_visualizer(self, cfg):
@@ -299,21 +301,16 @@ class Img2PoseInferencer(DetInferencer):
             print(result['predictions'])
         return result
 
-    def face_outputs(self, pred):
-        """Numpy outputs of one image's faces: boxes, scores, labels, global poses (N,6),
-        Euler angles (N,3) pitch/yaw/roll in degrees, and the 68 and 5 reference points
-        projected with each pose into the original image (N,68,2), (N,5,2)."""
+    @staticmethod
+    def face_outputs(pred):
+        """Numpy outputs of one image's faces, as the model made them (in the original
+        image): boxes, scores, labels, global poses (N,6), Euler angles (N,3) pitch/yaw/roll
+        in degrees, and the projected 68 and 5 reference points (N,68,2), (N,5,2)."""
         inst = pred.pred_instances.cpu().numpy()
         height, width = pred.ori_shape
-        poses = inst.poses.astype(np.float64)
-        k_img = image_intrinsics(width, height)
-        head = self._pose_head
-        return dict(
-            ori_shape=(int(height), int(width)),
-            bboxes=inst.bboxes, scores=inst.scores, labels=inst.labels, poses=poses,
-            euler=rotvec_to_euler(poses[:, :3]),
-            landmarks=project_points(head.reference68.cpu().double().numpy(), poses, k_img),
-            landmarks5=project_points(head.reference5.cpu().double().numpy(), poses, k_img))
+        return dict(ori_shape=(int(height), int(width)), bboxes=inst.bboxes,
+                    scores=inst.scores, labels=inst.labels, poses=inst.poses,
+                    euler=inst.euler, landmarks=inst.landmarks, landmarks5=inst.landmarks5)
 
     @staticmethod
     def pred2dict(faces, return_points5=False):

@@ -4,24 +4,22 @@ Both give one face per image and its ground-truth Euler angles in degrees, ``gt_
 (pitch, yaw, roll) in the AFLW convention of :func:`mmpose6d.geometry.rotvec_to_euler`
 (``docs/geometry.md``, "Euler angles for head-pose benchmarks"). Each data info holds them
 twice: in its single instance and at the top level (``gt_euler``, and for AFLW ``gt_bbox``),
-so that ``PackPoseDetInputs(meta_keys=... + ('gt_euler', 'gt_bbox'))`` hands them to
+so that ``PackPoseDetInputs(extra_meta_keys=('gt_euler', 'gt_bbox'))`` hands them to
 :class:`~mmpose6d.evaluation.HeadPoseMetric` in the data sample's metainfo, untouched by the
 resize.
 
-The convention, in matrices (proved in ``tests/test_datasets/test_head_pose_datasets.py``):
-with camera axes x right, y down, z forward and the reference face looking at the camera at
-R = I, ``R(r) = Rx(-pitch) @ Ry(yaw) @ Rz(roll)`` (:func:`aflw_angles_to_matrix`). So a
-positive yaw turns the nose toward image left, a positive pitch raises it, a positive roll
-turns the eye line clockwise in the image. A matrix gives back ``|yaw| <= 90``: a gt yaw
-in (90, 99] (kept by the AFLW protocol) is predicted, at best, as the equivalent triple
-(pitch +- 180, 180 - yaw, roll +- 180), as in the original evaluation.
+The convention, in matrices (:func:`~mmpose6d.geometry.euler_to_matrix`, proved in
+``tests/test_datasets/test_head_pose_datasets.py``): ``R(r) = Rx(-pitch) @ Ry(yaw) @
+Rz(roll)``. A matrix gives back ``|yaw| <= 90``: a gt yaw in (90, 99] (kept by the AFLW
+protocol) is predicted, at best, as the equivalent triple (pitch +- 180, 180 - yaw,
+roll +- 180), as in the original evaluation.
 
 Bad files are skipped with a counted reason (:mod:`~mmpose6d.datasets.skip_counter`), each
 logged once with the file and the problem: ``ann/missing_file``, ``ann/unreadable_mat``,
 ``ann/missing_key``, ``ann/bad_shape``, ``ann/malformed_pose``, ``ann/bad_rotation``,
 ``image/missing``, ``image/corrupt``. Protocol skips (AFLW angles beyond ``max_angle``) are
-not errors: they are counted per dataset (``skip_counts['protocol/angle_beyond_99']``) and
-logged with the summary.
+not errors: they are not logged one by one, but counted beside the errors in the dataset's
+``skip_counts`` (``skip_counts['protocol/angle_beyond_99']``) and its summary line.
 """
 import os
 import os.path as osp
@@ -32,62 +30,13 @@ import numpy as np
 from mmdet.datasets import BaseDetDataset
 from mmengine.logging import MMLogger
 
+from mmpose6d.geometry import matrix_to_euler
 from mmpose6d.registry import DATASETS
 
 from .img2pose_dataset import FACE_METAINFO
-from .skip_counter import SKIPS, format_counts
+from .skip_counter import SKIPS, AnnotationError, format_counts
 
 PROTOCOL_SKIP = 'protocol/angle_beyond_99'
-
-
-class AnnotationError(ValueError):
-    """A bad annotation file; ``reason`` is its skip reason, the message names the file."""
-
-    def __init__(self, reason, message):
-        super().__init__(message)
-        self.reason = reason
-
-
-def _axis_rotations(angles_rad, axis):
-    """Right-handed rotations (N,3,3) by ``angles_rad`` (N,) about x, y or z (0, 1, 2)."""
-    c, s = np.cos(angles_rad), np.sin(angles_rad)
-    i, j = [(1, 2), (2, 0), (0, 1)][axis]
-    rot = np.tile(np.eye(3), (len(angles_rad), 1, 1))
-    rot[:, i, i] = rot[:, j, j] = c
-    rot[:, i, j], rot[:, j, i] = -s, s
-    return rot
-
-
-def aflw_angles_to_matrix(angles):
-    """Pose rotation matrices (N,3,3) of AFLW (pitch, yaw, roll) (N,3) in degrees.
-
-    The inverse of :func:`~mmpose6d.geometry.rotvec_to_euler` (for ``|yaw| < 90``):
-    ``M = R^T = Rz(-roll) Ry(-yaw) Rx(pitch)`` is scipy's extrinsic 'xyz' with angles
-    (pitch, -yaw, -roll), so ``R = Rx(-pitch) Ry(yaw) Rz(roll)``. It equals
-    ``F @ angle2matrix_3ddfa(Pose_Para[:3]) @ F`` with ``F = diag(1, -1, -1)``: 3DDFA's model
-    frame has y up and z toward the viewer, ours y down and z away.
-    """
-    a = np.radians(np.asarray(angles, np.float64).reshape(-1, 3))
-    return (_axis_rotations(-a[:, 0], 0) @ _axis_rotations(a[:, 1], 1) @
-            _axis_rotations(a[:, 2], 2))
-
-
-def biwi_matrix_to_euler(matrices):
-    """Hopenet's conversion of BIWI rotation matrices (N,3,3) -> (N,3) pitch, yaw, roll in
-    degrees: ``R = R^T``, ``roll = -atan2(R10, R00)``,
-    ``yaw = -atan2(-R20, sqrt(R21^2 + R22^2))``, ``pitch = atan2(R21, R22)``.
-
-    These are the formulas of :func:`~mmpose6d.geometry.rotvec_to_euler` applied to the file's
-    matrix, so BIWI's matrix *is* our pose rotation ``R(r)`` (both map head to camera axes,
-    x right, y down, z forward; frontal = identity). Real files cannot be checked here; the
-    relation is the one under which img2pose's published BIWI errors (its AFLW-convention
-    predictions against these angles) are a few degrees.
-    """
-    r = np.swapaxes(np.asarray(matrices, np.float64).reshape(-1, 3, 3), 1, 2)
-    roll = -np.arctan2(r[:, 1, 0], r[:, 0, 0])
-    yaw = -np.arctan2(-r[:, 2, 0], np.sqrt(r[:, 2, 1]**2 + r[:, 2, 2]**2))
-    pitch = np.arctan2(r[:, 2, 1], r[:, 2, 2])
-    return np.degrees(np.stack([pitch, yaw, roll], 1))
 
 
 def read_aflw_mat(path):
@@ -152,6 +101,7 @@ class _HeadPoseDataset(BaseDetDataset):
     def __init__(self, *args, check_images=True, **kwargs):
         self.check_images = check_images
         self.skip_counts = Counter()
+        self._protocol_skips = Counter()
         super().__init__(*args, **kwargs)
 
     def _folder(self):
@@ -165,32 +115,31 @@ class _HeadPoseDataset(BaseDetDataset):
     def _parse(self, name):
         raise NotImplementedError
 
-    def _skip(self, reason, detail):
-        self.skip_counts[reason] += 1
-        SKIPS.add(reason, detail)
-
     def _image_size(self, path):
         """(height, width) from the image header, or None after counting the skip."""
         from PIL import Image
         if not osp.isfile(path):
-            self._skip('image/missing', f'{path}: image missing, sample skipped')
+            SKIPS.add('image/missing', f'{path}: image missing, sample skipped')
             return None
         try:
             with Image.open(path) as img:
                 width, height = img.size
         except Exception as err:  # PIL raises several types on garbage
-            self._skip('image/corrupt', f'{path}: image header unreadable ({err}), skipped')
+            SKIPS.add('image/corrupt', f'{path}: image header unreadable ({err}), skipped')
             return None
         return height, width
 
     def load_data_list(self):
-        self.skip_counts.clear()
+        """The usable samples; ``skip_counts`` gets what :data:`SKIPS` counted meanwhile and
+        the protocol skips."""
+        snapshot = SKIPS.snapshot()
+        self._protocol_skips.clear()
         data_list = []
         for name in self._list_names():
             try:
                 info = self._parse(name)
             except AnnotationError as err:
-                self._skip(err.reason, str(err))
+                SKIPS.add(err.reason, str(err))
                 continue
             if info is None:
                 continue
@@ -200,6 +149,7 @@ class _HeadPoseDataset(BaseDetDataset):
                     continue
                 info['height'], info['width'] = size
             data_list.append(info)
+        self.skip_counts = SKIPS.since(snapshot) + self._protocol_skips
         summary = (f'{type(self).__name__}({self._folder()}): {len(data_list)} images; '
                    f'skipped: {format_counts(self.skip_counts)}')
         if not data_list:
@@ -250,7 +200,7 @@ class AFLW2000Dataset(_HeadPoseDataset):
         points, para = read_aflw_mat(mat_path)
         euler = np.degrees(para[:3])
         if self.max_angle is not None and (np.abs(euler) > self.max_angle).any():
-            self.skip_counts[PROTOCOL_SKIP] += 1
+            self._protocol_skips[PROTOCOL_SKIP] += 1
             return None
         xy = points[:2].T
         bbox = np.concatenate([xy.min(0), xy.max(0)])
@@ -271,8 +221,11 @@ class BIWIDataset(_HeadPoseDataset):
     ``subjects`` (ids, e.g. ``[1, 12]``) or ``ann_file`` (lines ``01/frame_00003``) restrict.
 
     ``gt_euler`` is Hopenet's conversion of the pose file's matrix
-    (:func:`biwi_matrix_to_euler`); BIWI's matrix is our pose rotation ``R(r)``, so these are
-    the angles :func:`~mmpose6d.geometry.rotvec_to_euler` gives for the same head. The
+    (:func:`~mmpose6d.geometry.matrix_to_euler`). BIWI's matrix is our pose rotation
+    ``R(r)`` (both map head to camera axes, x right, y down, z forward; frontal = identity):
+    real files cannot be checked here; the relation is the one under which img2pose's
+    published BIWI errors (its AFLW-convention predictions against these angles) are a few
+    degrees. The
     translation (mm, depth-camera frame) is kept as ``gt_translation``, not evaluated. The
     database has no face boxes: ``instances`` is empty and the metric picks the confident
     detection closest to the image centre.
@@ -302,6 +255,6 @@ class BIWIDataset(_HeadPoseDataset):
         base = osp.join(self._folder(), name)
         pose_path = f'{base}_pose.txt'
         rot, trans = read_biwi_pose(pose_path)
-        euler = biwi_matrix_to_euler(rot[None])[0]
+        euler = matrix_to_euler(rot[None])[0]
         return dict(img_path=f'{base}_rgb.png', img_id=name, ann_path=pose_path, instances=[],
                     gt_euler=euler, gt_rotation=rot, gt_translation=trans)

@@ -13,18 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .skip_counter import SKIPS
+from .skip_counter import SKIPS, AnnotationError, counted
 
 #: Landmark counts with a 3D reference.
 NUM_POINTS = (5, 68)
-
-
-class AnnotationError(ValueError):
-    """A whole annotation file is unusable; ``reason`` is its skip reason."""
-
-    def __init__(self, reason, message):
-        super().__init__(message)
-        self.reason = reason
 
 
 def read_list_file(list_file):
@@ -115,15 +107,6 @@ def parse_record(raw, source):
         SKIPS.add(reason, f'{source}: face(s) {faces} {effect}', count=len(faces))
     return dict(image_path=raw['image_path'], bboxes=boxes[valid],
                 landmarks=[lm for (lm, _), ok in zip(parsed, valid) if ok])
-
-
-def counted(fn, *args):
-    """``fn(*args)``, or None with the :class:`AnnotationError` counted in :data:`SKIPS`."""
-    try:
-        return fn(*args)
-    except AnnotationError as e:
-        SKIPS.add(e.reason, str(e))
-        return None
 
 
 def iter_json_records(list_file, accept=None):

@@ -21,9 +21,9 @@ import numpy as np
 from tqdm import tqdm
 
 from .image_io import decode_image, portable_bytes, read_image_bytes
-from .img2pose_format import (AnnotationError, counted, load_json, parse_record,
-                              raw_image_path, read_list_file, record_to_json)
-from .skip_counter import SKIPS, SkipCounter
+from .img2pose_format import (load_json, parse_record, raw_image_path, read_list_file,
+                              record_to_json)
+from .skip_counter import SKIPS, AnnotationError, SkipCounter, counted
 
 #: Faces written with a box (``outside/box``) or landmarks (``outside/landmarks``) beyond
 #: their image: kept as annotated (training clips, drops or masks them), but reported.

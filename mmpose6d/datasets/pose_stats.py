@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..geometry import (global_pose_from_landmarks, pose_from_landmarks,
+from ..geometry import (box_iou, global_pose_from_landmarks, pose_from_landmarks,
                         pose_full_image_to_bbox, pose_to_bbox)
 
 
@@ -30,12 +30,6 @@ def local_poses(records, reference68, reference5):
              for p in (5, 68) if landmarks[p]]
     poses = np.concatenate(poses) if poses else np.zeros((0, 6))
     return poses[np.isfinite(poses).all(1)]
-
-
-def _box_iou(a, b):
-    lt, rb = np.maximum(a[:, :2], b[:, :2]), np.minimum(a[:, 2:], b[:, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(1)
-    return inter / ((a[:, 2:] - a[:, :2]).prod(1) + (b[:, 2:] - b[:, :2]).prod(1) - inter)
 
 
 def roi_target_poses(records, image_sizes, reference68, reference5, copies=10, shift=0.12,
@@ -72,7 +66,7 @@ def roi_target_poses(records, image_sizes, reference68, reference5, copies=10, s
         centre = (boxes[:, :2] + boxes[:, 2:]) / 2 + rng.normal(0, shift, wh.shape) * wh
         half = wh * np.exp(rng.normal(0, scale, wh.shape)) / 2
         jittered = np.concatenate([centre - half, centre + half], 1)
-        keep = _box_iou(jittered, boxes) >= min_iou
+        keep = box_iou(jittered, boxes, aligned=True) >= min_iou
         rois.append(jittered[keep])
         owners.append(np.flatnonzero(keep))
     rois, owners = np.concatenate(rois), np.concatenate(owners)

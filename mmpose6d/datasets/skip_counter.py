@@ -23,6 +23,14 @@ from collections import Counter
 from mmengine.logging import MMLogger
 
 
+class AnnotationError(ValueError):
+    """A bad annotation file; ``reason`` is its skip reason, the message names the file."""
+
+    def __init__(self, reason, message):
+        super().__init__(message)
+        self.reason = reason
+
+
 class SkipCounter:
     """Counts of skip reasons in this process, logged on first occurrence and every N, each
     line starting with ``label`` (another label counts what is kept but worth a word)."""
@@ -60,3 +68,12 @@ SKIPS = SkipCounter()
 def format_counts(counts):
     """``reason: n, ...`` sorted by reason, or ``nothing``."""
     return ', '.join(f'{k}: {v}' for k, v in sorted(counts.items())) or 'nothing'
+
+
+def counted(fn, *args):
+    """``fn(*args)``, or None with its :class:`AnnotationError` counted in :data:`SKIPS`."""
+    try:
+        return fn(*args)
+    except AnnotationError as e:
+        SKIPS.add(e.reason, str(e))
+        return None

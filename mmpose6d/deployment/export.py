@@ -1,13 +1,14 @@
 """img2pose as one traceable module for a fixed image size, and its ONNX export.
 
-:class:`Img2PoseExportModel` reuses the model's modules and weights (backbone, neck, RPN and
-RoI head convs / FCs, data preprocessor constants) and re-writes only what does not trace:
-mmdet's post-processing (Python branches on data, ``len()``, in-place clamps) and mmcv's
-NMS / RoIAlign (see :mod:`.ops`). Every step follows :class:`Img2PoseRPNHead` and
+:class:`Img2PoseExportModel` runs the model's own modules and functions where they trace
+(the data preprocessor, backbone, neck, mmdet's ``delta2bbox`` with the RPN coder's
+settings, the RoI extractor's ``map_roi_levels``, the RoI heads' layers and
+:meth:`PoseHead.decode_faces`) and re-writes only the selection steps that do not:
+Python branches on data and ``len()`` of mmdet's post-processing, and mmcv's NMS /
+RoIAlign (see :mod:`.onnx_ops`). Every step follows :class:`Img2PoseRPNHead` and
 :class:`PoseRoIHead`:
 
-1. uint8 BGR image (H, W, 3) -> float, BGR->RGB, ``(x - mean) / std``, zero-pad to the
-   preprocessor's ``pad_size_divisor`` (what ``DetDataPreprocessor`` does);
+1. uint8 BGR image (H, W, 3) -> the model's ``DetDataPreprocessor``;
 2. backbone + FPN;
 3. RPN: per level the ``nms_pre`` best objectness logits, deltas decoded on the anchors and
    clipped to the image, boxes narrower or lower than ``min_bbox_size`` dropped, NMS per
@@ -15,18 +16,17 @@ NMS / RoIAlign (see :mod:`.ops`). Every step follows :class:`Img2PoseRPNHead` an
 4. RoIAlign of each proposal on its FPN level (the extractor's level rule). Proposals are
    grouped by level rather than scattered back: the order is irrelevant past the final NMS;
 5. RoI heads: softmax face score, ``score > score_thr`` and proposals of at least
-   ``min_bbox_size``, the pose branch on those, de-normalised local pose -> global pose
-   (integer box principal point) -> box from pose, NMS, the first ``max_per_img`` faces
-   (all when it is not positive). The geometry runs in float32 here (float64 in PyTorch).
+   ``min_bbox_size``, the pose branch on those, the head's local pose -> global pose ->
+   box from pose, NMS, the first ``max_per_img`` faces (all when it is not positive). The
+   geometry runs in float32 here (float64 in PyTorch).
 """
-import math
 import warnings
 
 import torch
+from mmdet.models.task_modules.coders.delta_xywh_bbox_coder import delta2bbox
 from torch import nn
 
-from mmpose6d.geometry import pose_bbox_to_full_image, pose_to_bbox
-from .ops import nms, roi_align
+from .onnx_ops import nms, roi_align_boxes
 
 OUTPUT_NAMES = ('boxes', 'scores', 'poses')
 
@@ -52,16 +52,6 @@ class Img2PoseExportModel(nn.Module):
                              f'sampling_ratio > 0), the model has {roi_cfg}')
         self.model = model.eval()
         self.height, self.width = int(height), int(width)
-        pre = model.data_preprocessor
-        divisor = pre.pad_size_divisor
-        self.pad = (0, math.ceil(self.width / divisor) * divisor - self.width,
-                    0, math.ceil(self.height / divisor) * divisor - self.height)
-        self.pad_value = float(pre.pad_value)
-        self.bgr_to_rgb = bool(pre._channel_conversion)
-        self.register_buffer('mean', pre.mean.float() if pre._enable_normalize
-                             else torch.zeros(3, 1, 1))
-        self.register_buffer('std', pre.std.float() if pre._enable_normalize
-                             else torch.ones(3, 1, 1))
         self.rpn_cfg = model.test_cfg.rpn
         self.rcnn_cfg = model.test_cfg.rcnn
         for cfg, name in ((self.rpn_cfg, 'rpn'), (self.rcnn_cfg, 'rcnn')):
@@ -79,24 +69,10 @@ class Img2PoseExportModel(nn.Module):
         self.roi_strides = extractor.featmap_strides
 
     def preprocess(self, image):
-        """uint8 (H, W, 3) BGR -> the normalised, padded (1, 3, H', W') network input."""
-        x = image.permute(2, 0, 1)[None].float()
-        if self.bgr_to_rgb:
-            x = x[:, [2, 1, 0]]
-        x = (x - self.mean) / self.std
-        return nn.functional.pad(x, self.pad, value=self.pad_value)
-
-    def decode(self, anchors, deltas):
-        """mmdet's ``delta2bbox`` (means 0, stds 1, default ``wh_ratio_clip`` 16 / 1000, as
-        the RPN calls it) clipped to the image."""
-        max_ratio = abs(math.log(16 / 1000))
-        pxy = (anchors[:, :2] + anchors[:, 2:]) * 0.5
-        pwh = anchors[:, 2:] - anchors[:, :2]
-        gxy = pxy + pwh * deltas[:, :2]
-        gwh = pwh * deltas[:, 2:].clamp(min=-max_ratio, max=max_ratio).exp()
-        boxes = torch.cat([gxy - gwh * 0.5, gxy + gwh * 0.5], -1)
-        upper = boxes.new_tensor([self.width, self.height, self.width, self.height])
-        return torch.minimum(boxes.clamp(min=0), upper)
+        """uint8 (H, W, 3) BGR -> the normalised, padded (1, 3, H', W') network input of the
+        model's data preprocessor."""
+        return self.model.data_preprocessor(dict(inputs=[image.permute(2, 0, 1)]),
+                                            False)['inputs']
 
     def proposals(self, feats):
         """RPN proposals (P, 4) of one image, best first."""
@@ -114,7 +90,10 @@ class Img2PoseExportModel(nn.Module):
             anchors.append(prior)
             levels.append(torch.full((size, ), float(level)))
         scores, levels = torch.cat(scores), torch.cat(levels)
-        boxes = self.decode(torch.cat(anchors), torch.cat(deltas))
+        coder = self.model.rpn_head.bbox_coder  # decode() would take mmdet's ONNX branch
+        boxes = delta2bbox(torch.cat(anchors), torch.cat(deltas), coder.means, coder.stds,
+                           (self.height, self.width), clip_border=coder.clip_border,
+                           add_ctr_clamp=coder.add_ctr_clamp, ctr_clamp=coder.ctr_clamp)
         min_size = self.rpn_cfg.get('min_bbox_size', -1)
         if min_size >= 0:
             wh = boxes[:, 2:] - boxes[:, :2]
@@ -136,7 +115,7 @@ class Img2PoseExportModel(nn.Module):
         ratio = extractor.roi_layers[0].sampling_ratio
         for level, stride in enumerate(self.roi_strides):
             boxes = proposals[(levels == level).nonzero()[:, 0]]
-            roi_feats.append(roi_align(feats[level], boxes, size, 1.0 / stride, ratio))
+            roi_feats.append(roi_align_boxes(feats[level], boxes, size, 1.0 / stride, ratio))
             rois.append(boxes)
         return torch.cat(roi_feats), torch.cat(rois)
 
@@ -152,10 +131,7 @@ class Img2PoseExportModel(nn.Module):
         scores, rois = scores[keep], rois[keep]
         head = roi_head.pose_head
         local = head.denormalize(head(roi_feats[keep]))
-        image_wh = local.new_tensor([self.width, self.height])
-        poses = pose_bbox_to_full_image(local, image_wh, rois, integer_principal_point=True,
-                                        nearest_rotation=head.nearest_rotation)
-        boxes = pose_to_bbox(poses, image_wh, head.reference68, **head.bbox_factors)
+        poses, boxes = head.decode_faces(local, rois, local.new_tensor([self.width, self.height]))
         max_num = self.rcnn_cfg.get('max_per_img', -1)
         keep = nms(boxes, scores, self.rcnn_cfg.nms.iou_threshold,
                    max_num if max_num and max_num > 0 else self.rpn_cfg.max_per_img)
@@ -167,22 +143,16 @@ def export_onnx(model, path, height, width, opset=17):
 
     Input ``image``: (H, W, 3) uint8 BGR (``cv2.imread`` order, already resized to H x W).
     Outputs ``boxes`` (N,4), ``scores`` (N,), ``poses`` (N,6). Uses the TorchScript-based
-    exporter (``dynamo=False``), which supports the custom symbolics of :mod:`.ops`.
+    exporter (``dynamo=False``), which supports the custom symbolics of :mod:`.onnx_ops`.
     """
     if opset < 11:
         raise ValueError(f'opset {opset}: RoiAlign and NonMaxSuppression need opset >= 11')
-    coder = model.rpn_head.bbox_coder
-    if list(coder.means) != [0.0] * 4 or list(coder.stds) != [1.0] * 4 or \
-            coder.add_ctr_clamp or not coder.clip_border:
-        raise ValueError('export assumes the RPN coder of img2pose (means 0, stds 1, no '
-                         'centre clamp, clipped to the image); the model has '
-                         f'means {coder.means}, stds {coder.stds}')
     wrapper = Img2PoseExportModel(model, height, width).eval()
     generator = torch.Generator().manual_seed(0)
     image = torch.randint(0, 256, (height, width, 3), dtype=torch.uint8, generator=generator)
     with torch.no_grad(), warnings.catch_warnings():
         # known and harmless: the legacy exporter's deprecation notice, and mmcv's shape
-        # asserts inside the forward of the ops that the symbolics of .ops replace
+        # asserts inside the forward of the ops that the symbolics of .onnx_ops replace
         warnings.filterwarnings('ignore', 'You are using the legacy TorchScript',
                                 DeprecationWarning)
         warnings.filterwarnings('ignore', category=torch.jit.TracerWarning, module='mmcv')

@@ -1,6 +1,6 @@
 """Evaluation: the WIDER FACE protocol, face pose errors and head-pose benchmarks.
 
-``functional`` is the numpy core, usable without torch / mmengine (e.g. by
+``functional`` is the numpy core, usable without mmdet / mmengine (e.g. by
 ``tools/analysis_tools/eval_wider.py``). ``metrics`` wraps it as an mmengine metric and is
 imported where MMDetection is installed; whatever builds a metric needs mmdet's registries
 first, so a missing install still fails loudly there.

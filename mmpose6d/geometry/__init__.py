@@ -1,21 +1,30 @@
 """The img2pose geometry core (``docs/geometry.md``), vectorised over faces.
 
-Functions take numpy arrays and return numpy, or take tensors and return (differentiable)
-tensors, from one torch-written definition.
+One dispatch rule: each formula is written once in torch and decorated with
+:func:`numpy_or_torch`, so numpy arrays in give numpy out and tensors in give
+(differentiable) tensors out. The two exceptions take and return numpy only: the PnP
+labels (:mod:`.pnp`, OpenCV's solver) and box voting (:mod:`.voting`, a greedy loop).
+The torch cores (``*_t``) are private to this package; everything else imports the names
+below.
 """
+from ._backend import numpy_or_torch, to_numpy
+from .boxes import box_iou
 from .flip import (FLIP_PERM_5, FLIP_PERM_68, flip_boxes, flip_landmarks, flip_permutation,
                    flip_poses)
 from .pnp import global_pose_from_landmarks, pose_from_landmarks
 from .pose import (image_intrinsics, local_intrinsics, pose_bbox_to_full_image,
                    pose_full_image_to_bbox, pose_to_bbox, project_points)
-from .rotation import (euler_to_rotvec, matrix_to_rotvec, rotation_angle_deg, rotvec_to_euler,
-                       rotvec_to_matrix)
+from .rotation import (euler_to_matrix, euler_to_rotvec, matrix_to_euler, matrix_to_rotvec,
+                       nearest_rotation, rotation_angle_deg, rotvec_to_euler, rotvec_to_matrix,
+                       wrap_degrees)
 from .voting import bbox_voting
 
 __all__ = [
-    'image_intrinsics', 'local_intrinsics', 'pose_bbox_to_full_image', 'pose_full_image_to_bbox',
-    'project_points', 'pose_from_landmarks', 'global_pose_from_landmarks', 'pose_to_bbox',
-    'rotvec_to_euler', 'euler_to_rotvec', 'rotvec_to_matrix', 'matrix_to_rotvec',
-    'rotation_angle_deg', 'bbox_voting', 'FLIP_PERM_5',
-    'FLIP_PERM_68', 'flip_permutation', 'flip_boxes', 'flip_landmarks', 'flip_poses'
+    'numpy_or_torch', 'to_numpy', 'box_iou', 'image_intrinsics', 'local_intrinsics',
+    'pose_bbox_to_full_image', 'pose_full_image_to_bbox', 'project_points',
+    'pose_from_landmarks', 'global_pose_from_landmarks', 'pose_to_bbox', 'rotvec_to_euler',
+    'euler_to_rotvec', 'euler_to_matrix', 'matrix_to_euler', 'rotvec_to_matrix',
+    'matrix_to_rotvec', 'nearest_rotation', 'rotation_angle_deg', 'wrap_degrees',
+    'bbox_voting', 'FLIP_PERM_5', 'FLIP_PERM_68', 'flip_permutation', 'flip_boxes',
+    'flip_landmarks', 'flip_poses'
 ]

@@ -1,4 +1,5 @@
-"""One definition for numpy and torch: numpy in, numpy out; torch in, torch out."""
+"""The dispatch rule of :mod:`mmpose6d.geometry`: one torch-written definition per formula,
+run on numpy (numpy out) or on tensors (tensor out) by :func:`numpy_or_torch`."""
 import functools
 
 import numpy as np
@@ -9,12 +10,14 @@ def _is_array(value):
     return isinstance(value, (np.ndarray, list, tuple, torch.Tensor))
 
 
-def _to_numpy(value):
+def to_numpy(value, dtype=None):
+    """Tensors (also inside tuples and lists) -> numpy arrays, other values as they are;
+    with ``dtype`` every value becomes an array of that dtype (e.g. a metric's float64)."""
     if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
-    if isinstance(value, tuple):
-        return tuple(_to_numpy(v) for v in value)
-    return value
+        value = value.detach().cpu().numpy()
+    elif isinstance(value, (tuple, list)) and dtype is None:
+        return type(value)(to_numpy(v) for v in value)
+    return value if dtype is None else np.asarray(value, dtype=dtype)
 
 
 def numpy_or_torch(fn):
@@ -22,7 +25,7 @@ def numpy_or_torch(fn):
 
     When any argument is a tensor, array-like arguments are moved to its dtype and device and
     the result stays a (differentiable) tensor. Otherwise arrays become float64 tensors and the
-    result is converted back to numpy.
+    result is converted back to numpy. Python numbers and flags pass unchanged.
     """
 
     @functools.wraps(fn)
@@ -47,6 +50,6 @@ def numpy_or_torch(fn):
             return torch.from_numpy(np.asarray(v, dtype=np.float64)) if _is_array(v) else v
 
         out = fn(*map(convert, args), **{k: convert(v) for k, v in kwargs.items()})
-        return _to_numpy(out)
+        return to_numpy(out)
 
     return wrapper

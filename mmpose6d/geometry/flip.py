@@ -1,5 +1,8 @@
 """Horizontal flip of boxes, landmarks and poses."""
 import numpy as np
+import torch
+
+from ._backend import numpy_or_torch
 
 #: 5-point mirror order: left/right eye and mouth corner swap, the nose stays.
 FLIP_PERM_5 = np.array([1, 0, 2, 4, 3])
@@ -22,24 +25,24 @@ def flip_permutation(num_points):
     return perms[num_points]
 
 
+@numpy_or_torch
 def flip_boxes(boxes, width):
     """Boxes (N,4) of an image ``width`` wide, mirrored: x1' = w - x2, x2' = w - x1."""
-    flipped = boxes.copy() if isinstance(boxes, np.ndarray) else boxes.clone()
+    flipped = boxes.clone()
     flipped[..., 0] = width - boxes[..., 2]
     flipped[..., 2] = width - boxes[..., 0]
     return flipped
 
 
+@numpy_or_torch
 def flip_landmarks(landmarks, width):
     """Landmarks (N,P,2), mirrored (u' = w - u) and reordered by the 5/68 permutation."""
-    flipped = landmarks.copy() if isinstance(landmarks, np.ndarray) else landmarks.clone()
+    flipped = landmarks.clone()
     flipped[..., 0] = width - landmarks[..., 0]
-    return flipped[..., flip_permutation(landmarks.shape[-2]), :]
+    return flipped[..., torch.as_tensor(flip_permutation(landmarks.shape[-2])), :]
 
 
+@numpy_or_torch
 def flip_poses(poses):
     """Global poses (N,6) of the mirrored image: ry, rz and tx change sign."""
-    sign = np.array([1, -1, -1, -1, 1, 1], dtype=np.float64)
-    if isinstance(poses, np.ndarray):
-        return poses * sign
-    return poses * poses.new_tensor(sign)
+    return poses * poses.new_tensor([1, -1, -1, -1, 1, 1])

@@ -3,7 +3,6 @@
 Every formula follows ``docs/geometry.md`` (floor divisions included), so checkpoints
 trained with the original img2pose code give the same answers.
 """
-import numpy as np
 import torch
 
 from ._backend import numpy_or_torch
@@ -20,19 +19,13 @@ def _image_intrinsics_t(width, height):
     ], -2)
 
 
+@numpy_or_torch
 def image_intrinsics(width, height):
-    """``K_img`` (3,3) of a ``width`` x ``height`` image: f = w + h, centre (w // 2, h // 2).
-
-    Python or numpy numbers give numpy float64; tensors give a tensor (of shape (..., 3, 3)
-    for batched sizes).
-    """
-    if isinstance(width, torch.Tensor) or isinstance(height, torch.Tensor):
-        ref = width if isinstance(width, torch.Tensor) else height
-        dtype = ref.dtype if ref.is_floating_point() else torch.float64
-        return _image_intrinsics_t(torch.as_tensor(width, dtype=dtype, device=ref.device),
-                                   torch.as_tensor(height, dtype=dtype, device=ref.device))
-    f = float(width) + float(height)
-    return np.array([[f, 0, width // 2], [0, f, height // 2], [0, 0, 1]], dtype=np.float64)
+    """``K_img`` (3,3) of a ``width`` x ``height`` image: f = w + h, centre (w // 2, h // 2)
+    (of shape (..., 3, 3) for batched sizes)."""
+    width = torch.as_tensor(width, dtype=torch.float64)
+    return _image_intrinsics_t(width, torch.as_tensor(height, dtype=width.dtype,
+                                                      device=width.device))
 
 
 def _floor_half(x):

@@ -1,4 +1,8 @@
-"""Rotation vectors, matrices and the nearest rotation, batched and differentiable."""
+"""Rotation vectors, matrices, Euler angles and angle errors, batched and differentiable.
+
+Each public function is written once in torch (the ``_t`` functions, private to
+:mod:`mmpose6d.geometry`) and runs on numpy or tensors by :func:`numpy_or_torch`.
+"""
 import torch
 
 from ._backend import numpy_or_torch
@@ -97,18 +101,40 @@ def matrix_to_rotvec(matrices):
 
 
 @numpy_or_torch
-def rotvec_to_euler(rotvecs):
-    """Rotation vectors (N,3) -> (N,3) pitch, yaw, roll in degrees (AFLW2000-3D convention).
+def nearest_rotation(matrices, iterations=12):
+    """Nearest rotations (N,3,3) of near-rotation matrices (N,3,3) (see
+    :func:`nearest_rotation_t`)."""
+    return nearest_rotation_t(matrices, iterations)
 
-    ``M = R^T``; ``(a0, a1, a2)`` are scipy's extrinsic 'xyz' Euler angles of M;
-    pitch = a0, yaw = -a1, roll = -a2.
-    """
-    m = rotvec_to_matrix_t(rotvecs).transpose(-1, -2)
+
+def matrix_to_euler_t(matrices):
+    """Torch core of :func:`matrix_to_euler`."""
+    m = matrices.transpose(-1, -2)
     # extrinsic xyz: M = Rz(a2) @ Ry(a1) @ Rx(a0)
-    a1 = torch.asin(torch.clamp(-m[..., 2, 0], -1.0, 1.0))
     a0 = torch.atan2(m[..., 2, 1], m[..., 2, 2])
+    a1 = torch.atan2(-m[..., 2, 0], torch.sqrt(m[..., 2, 1]**2 + m[..., 2, 2]**2))
     a2 = torch.atan2(m[..., 1, 0], m[..., 0, 0])
     return torch.rad2deg(torch.stack([a0, -a1, -a2], -1))
+
+
+@numpy_or_torch
+def matrix_to_euler(matrices):
+    """Pose rotation matrices (N,3,3) -> (N,3) pitch, yaw, roll in degrees (AFLW2000-3D
+    convention, ``docs/geometry.md``).
+
+    ``M = R^T``; ``(a0, a1, a2)`` are scipy's extrinsic 'xyz' Euler angles of M;
+    pitch = a0, yaw = -a1, roll = -a2. These are Hopenet's formulas for BIWI's matrices
+    (``roll = -atan2(M10, M00)``, ``yaw = -atan2(-M20, sqrt(M21^2 + M22^2))``,
+    ``pitch = atan2(M21, M22)``), and give ``|yaw| <= 90``.
+    """
+    return matrix_to_euler_t(matrices)
+
+
+@numpy_or_torch
+def rotvec_to_euler(rotvecs):
+    """Rotation vectors (N,3) -> (N,3) pitch, yaw, roll in degrees (:func:`matrix_to_euler`
+    of their matrices)."""
+    return matrix_to_euler_t(rotvec_to_matrix_t(rotvecs))
 
 
 def _axis_rotation_t(angle, axis):
@@ -121,14 +147,37 @@ def _axis_rotation_t(angle, axis):
     return torch.stack([torch.stack(row, -1) for row in rows], -2)
 
 
+def euler_to_matrix_t(euler):
+    """Torch core of :func:`euler_to_matrix`."""
+    pitch, yaw, roll = torch.deg2rad(euler).unbind(-1)
+    return _axis_rotation_t(-pitch, 0) @ (_axis_rotation_t(yaw, 1) @ _axis_rotation_t(roll, 2))
+
+
+@numpy_or_torch
+def euler_to_matrix(euler):
+    """(N,3) pitch, yaw, roll in degrees -> pose rotation matrices (N,3,3): the inverse of
+    :func:`matrix_to_euler` for ``|yaw| < 90``, ``R = Rx(-pitch) Ry(yaw) Rz(roll)``.
+
+    Camera axes x right, y down, z forward, the reference face looking at the camera at
+    R = I: a positive yaw turns the nose toward image left, a positive pitch raises it, a
+    positive roll turns the eye line clockwise in the image. It equals
+    ``F @ angle2matrix_3ddfa(Pose_Para[:3]) @ F`` with ``F = diag(1, -1, -1)``: 3DDFA's model
+    frame (AFLW2000-3D's annotations) has y up and z toward the viewer.
+    """
+    return euler_to_matrix_t(euler)
+
+
 @numpy_or_torch
 def euler_to_rotvec(euler):
     """(N,3) pitch, yaw, roll in degrees -> rotation vectors (N,3): the inverse of
-    :func:`rotvec_to_euler` (``R^T = Rz(-roll) Ry(-yaw) Rx(pitch)``)."""
-    pitch, yaw, roll = torch.deg2rad(euler).unbind(-1)
-    transposed = _axis_rotation_t(-roll, 2) @ _axis_rotation_t(-yaw, 1) @ \
-        _axis_rotation_t(pitch, 0)
-    return matrix_to_rotvec_t(transposed.transpose(-1, -2))
+    :func:`rotvec_to_euler`."""
+    return matrix_to_rotvec_t(euler_to_matrix_t(euler))
+
+
+@numpy_or_torch
+def wrap_degrees(angles):
+    """Angles (any shape) in degrees wrapped into [-180, 180), e.g. Euler differences."""
+    return (angles + 180) % 360 - 180
 
 
 @numpy_or_torch

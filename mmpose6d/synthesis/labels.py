@@ -6,7 +6,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from mmpose6d.geometry import global_pose_from_landmarks, rotation_angle_deg, rotvec_to_euler
+from mmpose6d.geometry import (global_pose_from_landmarks, rotation_angle_deg, rotvec_to_euler,
+                               wrap_degrees)
 from .writer import split_files
 
 
@@ -54,7 +55,6 @@ def label_errors(data_dir, split, reference68=None, reference5=None):
     labels, truths = np.array(labels).reshape(-1, 6), np.array(truths).reshape(-1, 6)
     return {'points': np.array(points, int),
             'rotation': rotation_angle_deg(labels[:, :3], truths[:, :3]),
-            'euler': (rotvec_to_euler(labels[:, :3]) - rotvec_to_euler(truths[:, :3]) + 180) %
-            360 - 180,
+            'euler': wrap_degrees(rotvec_to_euler(labels[:, :3]) - rotvec_to_euler(truths[:, :3])),
             'translation': np.linalg.norm(labels[:, 3:] - truths[:, 3:], axis=1) /
             np.linalg.norm(truths[:, 3:], axis=1)}

@@ -3,7 +3,6 @@
 The scan (BSD-3) ships in the menpo3d 0.8.6 sdist on PyPI and is fetched with pip once.
 It is read from its OBJ, texture and LJSON landmarks and put in img2pose's reference axes.
 """
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,8 @@ import cv2
 import numpy as np
 
 from mmpose6d.geometry import FLIP_PERM_68
-from mmpose6d.utils.registry_assets import fetch_package_file
+from mmpose6d.utils.landmark_io import read_ljson_points
+from mmpose6d.utils.pypi_files import fetch_package_file
 
 SCAN_PACKAGE = 'menpo3d'
 SCAN_VERSION = '0.8.6'
@@ -80,15 +80,12 @@ def _read_obj(path):
 
 def _read_ljson_ibug68(path):
     """The 68 landmarks (68,3) of a menpo3d face ljson, reordered to iBUG order by group."""
-    with open(path) as f:
-        group = json.load(f)['groups']['LJSON']
-    masks = {label['label']: label['mask'] for label in group['labels']}
+    points, masks = read_ljson_points(path, 'LJSON', with_labels=True)
     missing = set(IBUG_GROUP_ORDER) - set(masks)
     if missing:
         raise ValueError(f'{path}: landmark groups {sorted(missing)} missing; has '
                          f'{sorted(masks)}')
     order = np.concatenate([masks[name] for name in IBUG_GROUP_ORDER])
-    points = np.array(group['landmarks']['points'], np.float64)
     if points.shape != (68, 3) or sorted(order) != list(range(68)):
         raise ValueError(f'{path}: expected 68 3D points in the groups {IBUG_GROUP_ORDER}')
     return points[order]

@@ -2,7 +2,7 @@
 
 A face is the 68 reference points projected with a known global pose (``K_img``, f = w + h)
 and drawn as dots on a noise image. The pose's rotation is built from chosen AFLW angles by
-:func:`~mmpose6d.datasets.head_pose_datasets.aflw_angles_to_matrix`, so the files carry the
+:func:`~mmpose6d.geometry.euler_to_matrix`, so the files carry the
 angles through the benchmarks' own conventions (radians in ``Pose_Para``, BIWI's matrix)
 and a reader or metric that gets a convention wrong does not return them. For tests and for
 checking a pipeline before the real data is at hand.
@@ -13,15 +13,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from mmpose6d.geometry import image_intrinsics, matrix_to_rotvec, project_points
-
-from mmpose6d.datasets.head_pose_datasets import aflw_angles_to_matrix
+from mmpose6d.geometry import euler_to_matrix, euler_to_rotvec, image_intrinsics, project_points
 
 
 def known_pose(angles, centre_uv, distance, width, height):
     """Global pose (6,) with AFLW (pitch, yaw, roll) ``angles`` in degrees whose reference
     origin projects to pixel ``centre_uv`` at depth ``distance`` (reference units)."""
-    rotvec = matrix_to_rotvec(aflw_angles_to_matrix(angles))[0]
+    rotvec = euler_to_rotvec(np.asarray(angles, np.float64).reshape(1, 3))[0]
     ray = np.linalg.solve(image_intrinsics(width, height), [centre_uv[0], centre_uv[1], 1.0])
     return np.concatenate([rotvec, ray * distance])
 
@@ -54,7 +52,7 @@ def write_aflw_sample(folder, name, angles, pose, reference68, width=450, height
     pose = np.asarray(pose, np.float64)
     uv = _project(pose, reference68, width, height)
     f = float(width + height)
-    rot = aflw_angles_to_matrix(angles)[0]
+    rot = euler_to_matrix(np.asarray(angles, np.float64).reshape(1, 3))[0]
     depth = (reference68 @ rot.T)[:, 2] * f / pose[5]
     centre = _project(pose, np.zeros((1, 3)), width, height)[0]
     para = np.r_[np.radians(angles), centre[0], height - centre[1], 0.0, f / pose[5]]
@@ -73,7 +71,7 @@ def write_biwi_sample(root, subject, frame, angles, pose, reference68, width=640
     base = osp.join(str(root), f'{int(subject):02d}', f'frame_{int(frame):05d}')
     Path(base).parent.mkdir(parents=True, exist_ok=True)
     pose = np.asarray(pose, np.float64)
-    rot = aflw_angles_to_matrix(angles)[0]
+    rot = euler_to_matrix(np.asarray(angles, np.float64).reshape(1, 3))[0]
     rows = [' '.join(f'{v:.9g}' for v in row) + ' ' for row in rot]
     trans = ' '.join(f'{v:.9g}' for v in pose[3:] * 100) + ' '
     Path(f'{base}_pose.txt').write_text('\n'.join(rows) + '\n\n' + trans + '\n')

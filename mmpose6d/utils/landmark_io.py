@@ -33,11 +33,12 @@ def read_pts(path):
     return points - 1
 
 
-def read_ljson_points(path, group=None):
+def read_ljson_points(path, group=None, with_labels=False):
     """Raw points (P,D) of a menpo LJSON (v2 or v3) file; ``null`` coordinates become NaN.
 
     The axes are as stored: menpo writes image landmarks as (y, x), 3D points as (x, y, z).
-    ``group`` picks a v3 landmark group (default: the only one, or ``'LJSON'``).
+    ``group`` picks a v3 landmark group (default: the only one, or ``'LJSON'``). With
+    ``with_labels`` also the labelled subsets ``{label: point indices}``.
     """
     with open(path) as f:
         data = json.load(f)
@@ -48,12 +49,15 @@ def read_ljson_points(path, group=None):
             group = next(iter(groups)) if len(groups) == 1 else 'LJSON'
         if group not in groups:
             raise KeyError(f'{path}: no landmark group {group!r}; has {sorted(groups)}')
-        points = groups[group]['landmarks']['points']
-    elif version == 2:
-        points = data['landmarks']['points']
-    else:
+        data = groups[group]
+    elif version != 2:
         raise ValueError(f'{path}: LJSON version {version!r} is not supported (2 or 3)')
-    return np.array([[np.nan if v is None else v for v in p] for p in points], np.float64)
+    points = np.array([[np.nan if v is None else v for v in p]
+                       for p in data['landmarks']['points']], np.float64)
+    if not with_labels:
+        return points
+    return points, {label['label']: np.asarray(label['mask'], np.int64)
+                    for label in data.get('labels', [])}
 
 
 def _float_array(path, key, value):

@@ -3,9 +3,9 @@ mesh on request."""
 import numpy as np
 from mmdet.visualization import DetLocalVisualizer
 
-from ..geometry import image_intrinsics, project_points
-from ..models.utils import load_array
+from ..geometry import image_intrinsics
 from ..registry import VISUALIZERS
+from ..utils.array_io import DEFAULT_REFERENCE68, load_array
 from .draw import draw_boxes, draw_mesh, draw_points, draw_pose_axes, reference_triangles
 
 
@@ -14,13 +14,15 @@ class Img2PoseLocalVisualizer(DetLocalVisualizer):
     """Draws each face so that it stays visible: its box (thin, in the dataset palette's
     colour) with the score as ``0.93``, and, for instances with ``poses`` (N,6), the pose
     axes (x red, y green, z blue) from the face's reference origin, projected by the camera
-    ``image_intrinsics(w, h)`` of the drawn image. The 68 projected reference points and a
-    translucent mesh are drawn on request. Used by ``tools/test.py --show-dir``, the
+    ``image_intrinsics(w, h)`` of the drawn image. On request, for instances with
+    ``landmarks`` (N,68,2) (the model's projected references, or annotated ones): the points
+    and a translucent mesh. Used by ``tools/test.py --show-dir``, the
     inferencer and the demos.
 
     Args:
-        reference68: the 68-point 3D reference (array or ``.npy`` path); the inferencer
-            replaces it with the model's own (:meth:`set_reference`).
+        reference68: the 68-point 3D reference (array or ``.npy`` path): its triangulation
+            makes the mesh, its extent the axis length; the inferencer replaces it with the
+            model's own (:meth:`set_reference`).
         draw_landmarks, draw_axes, draw_mesh: what to draw for each face besides its box.
         landmark_color, mesh_color, mesh_edge_color: RGB colours (edge None: no edges).
         landmark_radius, axis_thickness, box_thickness: in pixels; mesh_alpha: the fill's
@@ -30,7 +32,7 @@ class Img2PoseLocalVisualizer(DetLocalVisualizer):
 
     def __init__(self,
                  name='visualizer',
-                 reference68='pose_references/ref68.npy',
+                 reference68=DEFAULT_REFERENCE68,
                  draw_landmarks=False,
                  draw_axes=True,
                  draw_mesh=False,
@@ -74,17 +76,17 @@ class Img2PoseLocalVisualizer(DetLocalVisualizer):
                 if 'scores' in instances else None
             draw_boxes(bgr, np.asarray(instances.bboxes), color[::-1], self.box_thickness,
                        texts)
-        if 'poses' in instances:
-            poses = np.asarray(instances.poses, dtype=np.float64)
-            height, width = bgr.shape[:2]
-            k_img = image_intrinsics(width, height)
-            if self.draw_mesh or self.draw_landmarks:
-                points = project_points(self.reference68, poses, k_img)
-            if self.draw_mesh:
+        if 'landmarks' in instances:
+            points = np.asarray(instances.landmarks, dtype=np.float64)
+            if self.draw_mesh and points.shape[1:] == (68, 2):
                 draw_mesh(bgr, points, self.triangles, self.mesh_color[::-1],
                           self.mesh_alpha, self.mesh_edge_color and self.mesh_edge_color[::-1])
             if self.draw_landmarks:
                 draw_points(bgr, points, self.landmark_color[::-1], self.landmark_radius)
+        if 'poses' in instances:
+            poses = np.asarray(instances.poses, dtype=np.float64)
+            height, width = bgr.shape[:2]
+            k_img = image_intrinsics(width, height)
             if self.draw_axes:
                 draw_pose_axes(bgr, poses, k_img, self.reference68,
                                thickness=self.axis_thickness)

@@ -13,6 +13,8 @@ from mmpose6d.datasets.lmdb_store import convert_to_lmdb
 from mmpose6d.registry import DATASETS
 
 CONFIGS = Path(__file__).resolve().parents[2] / 'configs' / '_base_' / 'datasets'
+#: the WIDER recipe reading LMDBs (its dataset settings over wider_img2pose.py's)
+LMDB_CONFIG = CONFIGS.parents[1] / 'img2pose' / 'r18_fpn_wider_lmdb.py'
 
 
 def with_references(pipeline, synth):
@@ -31,16 +33,16 @@ def test_scales():
     assert wider.train_scales == [(1400, s) for s in (640, 672, 704, 736, 768, 800)]
     rendered = Config.fromfile(CONFIGS / 'rendered_faces.py')
     assert rendered.train_scales == [(640, s) for s in (320, 352, 384, 416)]
-    lmdb = Config.fromfile(CONFIGS / 'wider_img2pose_lmdb.py')
+    lmdb = Config.fromfile(LMDB_CONFIG)
     assert lmdb.train_dataloader.dataset.type == 'Img2PoseLMDBDataset'
     assert lmdb.test_dataloader.dataset.ann_file == 'lmdb/WIDER_val.lmdb'
     assert lmdb.train_dataloader.dataset.pipeline == wider.train_pipeline
 
 
 @pytest.mark.parametrize('name', ['wider_img2pose.py', 'rendered_faces.py',
-                                  'wider_img2pose_lmdb.py'])
+                                  'r18_fpn_wider_lmdb.py'])
 def test_config_pipelines_run(name, synth, tmp_path):
-    cfg = Config.fromfile(CONFIGS / name)
+    cfg = Config.fromfile(LMDB_CONFIG if 'lmdb' in name else CONFIGS / name)
     entries = []
     for i in range(3):
         img, ann = synth.scene(seed=i)

@@ -29,10 +29,13 @@ def scene(golden, tmp_path):
 
 
 def _sample(boxes, scores, poses):
+    """A data sample with the model's per-face outputs (the head's Euler angles included)."""
+    poses = torch.tensor(poses, dtype=torch.float32)
     return dict(img_path='/data/val/images/img_0.jpg', ori_shape=(480, 640),
                 pred_instances=dict(bboxes=torch.tensor(boxes, dtype=torch.float32),
                                     scores=torch.tensor(scores, dtype=torch.float32),
-                                    poses=torch.tensor(poses, dtype=torch.float32)))
+                                    poses=poses,
+                                    euler=rotvec_to_euler(poses[:, :3].double()).float()))
 
 
 def test_exact_predictions(scene):

@@ -20,11 +20,11 @@ from mmpose6d.datasets.head_pose_datasets import AFLW2000Dataset  # noqa: F401  
 from mmpose6d.testing import known_pose, write_aflw_sample, write_biwi_sample
 from mmpose6d.evaluation import HeadPoseMetric
 from mmpose6d.evaluation.metrics.head_pose_metric import select_by_center, select_by_iou
-from mmpose6d.geometry import pose_to_bbox
+from mmpose6d.geometry import pose_to_bbox, rotvec_to_euler
 from mmpose6d.registry import DATASETS
 
 REPO = Path(__file__).resolve().parents[2]
-REF68 = np.load(REPO / 'pose_references' / 'ref68.npy')
+REF68 = np.load(REPO / 'mmpose6d' / 'pose_references' / 'ref68.npy')
 CONFIGS = REPO / 'configs' / '_base_' / 'datasets'
 AFLW_ANGLES = {'image00000': [10.0, -30.0, 5.0], 'image00001': [-20.0, 60.0, -12.0],
                'image00002': [5.0, 100.0, 0.0], 'image00003': [33.0, 12.5, -70.0]}
@@ -37,14 +37,15 @@ def scope():
 
 def predictions(poses, scores, image_wh, dtype=torch.float64, boxes=None):
     """``pred_instances`` like the model's: boxes projected from the global poses in the
-    original image (or given), scores, labels 0, poses."""
+    original image (or given), scores, labels 0, poses and their Euler angles."""
     poses = np.asarray(poses, np.float64).reshape(-1, 6)
     if boxes is None:
         boxes = pose_to_bbox(poses, np.asarray(image_wh, np.float64), REF68)
     return InstanceData(bboxes=torch.as_tensor(np.asarray(boxes).reshape(-1, 4), dtype=dtype),
                         scores=torch.as_tensor(scores, dtype=dtype).reshape(-1),
                         labels=torch.zeros(len(poses), dtype=torch.long),
-                        poses=torch.as_tensor(poses, dtype=dtype))
+                        poses=torch.as_tensor(poses, dtype=dtype),
+                        euler=torch.as_tensor(rotvec_to_euler(poses[:, :3]), dtype=dtype))
 
 
 def build_test_set(config, root):

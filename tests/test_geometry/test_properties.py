@@ -200,13 +200,12 @@ def test_rotvec_matrix_round_trip_and_edge_angles():
 
 
 def test_nearest_rotation_equals_svd_polar():
-    from mmpose6d.geometry.rotation import nearest_rotation_t
     rng = np.random.default_rng(1)
     shear = np.tile(np.eye(3), (20, 1, 1))
     shear[:, :2, 2] = rng.uniform(-0.5, 0.5, (20, 2))
     m = shear @ g.rotvec_to_matrix(rng.uniform(-1, 1, (20, 3)))
     u, _, vt = np.linalg.svd(m)
-    np.testing.assert_allclose(nearest_rotation_t(torch.tensor(m)).numpy(), u @ vt, atol=1e-12)
+    np.testing.assert_allclose(g.nearest_rotation(torch.tensor(m)).numpy(), u @ vt, atol=1e-12)
 
 
 def test_gradcheck_float64(golden):

@@ -2,8 +2,9 @@
 both tools given crafted, damaged or unfitting checkpoints.
 
 The CPU config reads ``data/rendered/`` relative to the working directory, so the tools run
-in a scratch tree whose ``tools``, ``configs`` and ``pose_references`` link to this checkout
-and whose ``data/rendered`` is rendered here (8 train and 2 val images, 256 px).
+in a scratch tree whose ``tools`` and ``configs`` link to this checkout (the packaged
+references resolve from the package) and whose ``data/rendered`` is rendered here (8 train
+and 2 val images, 256 px).
 """
 import json
 import os
@@ -52,7 +53,7 @@ def _run(args, cwd, timeout=400, check=True):
 @pytest.fixture(scope='module')
 def tree(tmp_path_factory):
     root = tmp_path_factory.mktemp('project')
-    for name in ('tools', 'configs', 'pose_references'):
+    for name in ('tools', 'configs'):
         (root / name).symlink_to(REPO / name)
     rendered = root / 'data' / 'rendered'
     _run([sys.executable, 'tools/dataset_converters/render_faces.py', '--out', str(rendered),
@@ -117,7 +118,8 @@ model = dict(backbone=dict(init_cfg=None), roi_head=dict(pose_head=dict(
     pose_mean=data + 'pose_mean.npy', pose_stddev=data + 'pose_stddev.npy')))
 train_cfg = dict(max_epochs=2)
 default_hooks = dict(logger=dict(interval=1))
-refs = dict(reference68='pose_references/ref68.npy', reference5='pose_references/ref5.npy')
+refs = dict(reference68='mmpose6d/pose_references/ref68.npy',
+            reference5='mmpose6d/pose_references/ref5.npy')
 train_pipeline = [
     dict(type='LoadPoseImage'),
     dict(type='LoadPoseAnnotations', with_bbox=True, with_landmarks=True),

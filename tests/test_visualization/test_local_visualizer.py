@@ -15,7 +15,7 @@ from mmpose6d.registry import VISUALIZERS
 from mmpose6d.visualization import draw_mesh, reference_triangles
 
 REPO = Path(__file__).resolve().parents[2]
-REF68 = np.load(REPO / 'pose_references' / 'ref68.npy')
+REF68 = np.load(REPO / 'mmpose6d' / 'pose_references' / 'ref68.npy')
 W, H = 320, 240
 POSE = np.array([[0.15, -0.35, 0.1, 0.02, -0.01, 6.0]])
 GREY = 100
@@ -31,10 +31,14 @@ def build(**kwargs):
 
 
 def sample(with_boxes=True, pose=POSE):
+    """Instances as the model makes them: boxes, scores, labels, poses and the projected
+    68-point reference."""
     boxes = pose_to_bbox(pose, np.array([W, H]), REF68) if with_boxes else np.zeros((1, 4))
+    landmarks = project_points(REF68, pose, image_intrinsics(W, H))
     instances = InstanceData(bboxes=torch.tensor(boxes, dtype=torch.float32),
                              scores=torch.tensor([0.9]), labels=torch.tensor([0]),
-                             poses=torch.tensor(pose, dtype=torch.float32))
+                             poses=torch.tensor(pose, dtype=torch.float32),
+                             landmarks=torch.tensor(landmarks, dtype=torch.float32))
     data = DetDataSample()
     data.pred_instances = instances
     data.gt_instances = instances.clone()

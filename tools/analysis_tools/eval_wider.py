@@ -1,7 +1,7 @@
 """WIDER FACE val AP (easy / medium / hard) of a folder of official-format txt predictions.
 
 The same numbers as the official tool's Python port (``widerface_evaluate/evaluation.py``);
-see :mod:`mmpose6d.evaluation.functional.wider_face`. Needs only numpy and scipy.
+see :mod:`mmpose6d.evaluation.functional.wider_face`. Needs neither mmdet nor mmengine.
 
 Predictions that lack images or whole events of the ground truth are an error (they would
 count as images where nothing was found; ``--allow-missing`` evaluates them so); predicted

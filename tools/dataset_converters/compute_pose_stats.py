@@ -20,8 +20,7 @@ from mmpose6d.datasets.img2pose_format import iter_json_records
 from mmpose6d.datasets.pose_stats import (local_poses, pose_statistics, roi_target_poses,
                                           save_pose_statistics)
 from mmpose6d.datasets.skip_counter import SKIPS, format_counts
-from mmpose6d.datasets.transforms.references import (DEFAULT_REFERENCE5, DEFAULT_REFERENCE68,
-                                                     load_reference)
+from mmpose6d.utils.array_io import DEFAULT_REFERENCE5, DEFAULT_REFERENCE68, load_reference
 
 
 def parse_args(argv=None):

@@ -14,8 +14,7 @@ from pathlib import Path
 from mmpose6d.datasets.lmdb_store import convert_to_lmdb, iter_lmdb_records
 from mmpose6d.datasets.pose_stats import local_poses, pose_statistics, save_pose_statistics
 from mmpose6d.datasets.skip_counter import format_counts
-from mmpose6d.datasets.transforms.references import (DEFAULT_REFERENCE5, DEFAULT_REFERENCE68,
-                                                     load_reference)
+from mmpose6d.utils.array_io import DEFAULT_REFERENCE5, DEFAULT_REFERENCE68, load_reference
 
 
 def parse_args(argv=None):

@@ -21,8 +21,8 @@
 # pose_mean / pose_stddev: statistics of the training set's local poses (written by
 # tools/dataset_converters/img2pose_to_lmdb.py --train or compute_pose_stats.py); each
 # top-level config names its own files.
-reference68 = 'pose_references/ref68.npy'
-reference5 = 'pose_references/ref5.npy'
+reference68 = 'mmpose6d/pose_references/ref68.npy'
+reference5 = 'mmpose6d/pose_references/ref5.npy'
 
 model = dict(
     type='Img2Pose',

@@ -4,11 +4,10 @@ from .geometric import PoseResize, RandomPoseCrop, RandomPoseFlip, TorchvisionRe
 from .loading import LoadPoseAnnotations, LoadPoseImage
 from .photometric import PhotometricNoise
 from .pose_labels import BoxesFromPoses, PoseLabelsFromLandmarks
-from .references import load_reference
 
 __all__ = [
     'LoadPoseImage', 'LoadPoseAnnotations', 'RandomPoseCrop', 'RandomPoseFlip', 'PoseResize',
     'TorchvisionResize',
     'PhotometricNoise', 'PoseLabelsFromLandmarks', 'BoxesFromPoses', 'PackPoseDetInputs',
-    'POSE_META_KEYS', 'load_reference'
+    'POSE_META_KEYS'
 ]

@@ -6,9 +6,9 @@ from mmdet.structures.bbox import HorizontalBoxes
 from mmpose6d.registry import TRANSFORMS
 
 from ...geometry import global_pose_from_landmarks, pose_to_bbox
+from ...utils.array_io import DEFAULT_REFERENCE5, DEFAULT_REFERENCE68, load_reference
 from ..skip_counter import SKIPS
 from .instances import count_reasons, mask_and_drop
-from .references import DEFAULT_REFERENCE5, DEFAULT_REFERENCE68, load_reference
 
 
 def _no_targets_left(results):

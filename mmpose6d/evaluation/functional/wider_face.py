@@ -19,13 +19,16 @@ its conventions kept on purpose, because published WIDER FACE numbers come from 
   is TP / proposals, recall is TP / number of kept faces, AP is the VOC area under the monotone
   precision envelope.
 
-Pure numpy / scipy, so predictions can be scored without torch or mmdet.
+numpy / scipy and :mod:`mmpose6d.geometry`'s box IoU, so predictions can be scored without
+mmdet or mmengine.
 """
 from pathlib import Path
 from typing import Dict, List, NamedTuple
 
 import numpy as np
 from scipy.io import loadmat
+
+from mmpose6d.geometry import box_iou
 
 SETTINGS = ('easy', 'medium', 'hard')
 THRESH_NUM = 1000
@@ -185,24 +188,6 @@ def check_predictions(preds, gt):
     return evaluated, problems
 
 
-def bbox_overlaps(boxes, query_boxes):
-    """IoU (N, K) of x1, y1, x2, y2 boxes with "+1" pixel areas, as the port's Cython kernel.
-
-    Pairs that do not overlap (``iw <= 0`` or ``ih <= 0``) are 0; the arithmetic is written in
-    the kernel's order so the values are bit-identical.
-    """
-    boxes = np.asarray(boxes, dtype=np.float64)[:, None, :]
-    query = np.asarray(query_boxes, dtype=np.float64)[None, :, :]
-    iw = np.minimum(boxes[..., 2], query[..., 2]) - np.maximum(boxes[..., 0], query[..., 0]) + 1
-    ih = np.minimum(boxes[..., 3], query[..., 3]) - np.maximum(boxes[..., 1], query[..., 1]) + 1
-    query_area = (query[..., 2] - query[..., 0] + 1) * (query[..., 3] - query[..., 1] + 1)
-    box_area = (boxes[..., 2] - boxes[..., 0] + 1) * (boxes[..., 3] - boxes[..., 1] + 1)
-    overlap = (iw > 0) & (ih > 0)
-    with np.errstate(divide='ignore', invalid='ignore'):
-        iou = iw * ih / (box_area + query_area - iw * ih)
-    return np.where(overlap, iou, 0.0)
-
-
 def _sorted_normalised(preds):
     """``{(event, image): (N, 5)}`` sorted by descending score, scores min-max normalised.
 
@@ -242,7 +227,7 @@ def _image_pr_info(dets, gt_boxes, keeps, iou_thr):
     pred[:, 2:] += pred[:, :2]
     gt = gt_boxes.copy()
     gt[:, 2:] += gt[:, :2]
-    overlaps = bbox_overlaps(pred, gt)
+    overlaps = box_iou(pred, gt, plus_one=True)  # bit-identical to the port's kernel
     best = overlaps.argmax(1)
     matched = overlaps[np.arange(len(pred)), best] >= iou_thr
     # Scores are sorted, so the predictions passing a threshold are a prefix: its length.

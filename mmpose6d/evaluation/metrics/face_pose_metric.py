@@ -6,20 +6,11 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from mmpose6d.geometry import pose_to_bbox, rotvec_to_euler, rotvec_to_matrix
+from mmpose6d.geometry import (box_iou, pose_to_bbox, rotation_angle_deg, rotvec_to_euler,
+                               to_numpy, wrap_degrees)
 from mmpose6d.registry import METRICS
-from ...models.utils import load_array
+from mmpose6d.utils.array_io import DEFAULT_REFERENCE68, load_array
 from ..functional import voc_ap
-
-
-def box_iou(a, b):
-    """IoU matrix (N,M) of x1y1x2y2 boxes."""
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.clip(rb - lt, 0, None).prod(-1)
-    area_a = (a[:, 2:] - a[:, :2]).prod(-1)
-    area_b = (b[:, 2:] - b[:, :2]).prod(-1)
-    return inter / np.maximum(area_a[:, None] + area_b[None] - inter, 1e-9)
 
 
 def match_image(pred_boxes, scores, gt_boxes, iou_thr):
@@ -41,6 +32,9 @@ def match_image(pred_boxes, scores, gt_boxes, iou_thr):
 class FacePoseMetric(BaseMetric):
     """Face AP at ``iou_thr`` and pose errors of the matched faces.
 
+    Predictions are the model's ``pred_instances`` in the original image (``bboxes``,
+    ``scores``, ``poses`` and the head's ``euler``).
+
     Ground truth: the global poses of ``gt_poses_file`` (``{image path: [[6 numbers], ...]}``,
     e.g. the rendered set's exact render poses; keys match the end of each sample's
     ``img_path``) or, without it, the pipeline's ``gt_instances.poses``. Ground-truth boxes
@@ -54,7 +48,7 @@ class FacePoseMetric(BaseMetric):
     default_prefix = 'face_pose'
 
     def __init__(self,
-                 reference68='pose_references/ref68.npy',
+                 reference68=DEFAULT_REFERENCE68,
                  gt_poses_file=None,
                  iou_thr=0.5,
                  bbox_x_factor=1.1,
@@ -95,19 +89,21 @@ class FacePoseMetric(BaseMetric):
             gt_boxes = pose_to_bbox(gt_poses, np.array([width, height], np.float64),
                                     self.reference68, **self.box_factors)
             self.results.append(
-                dict(boxes=pred['bboxes'].cpu().numpy().reshape(-1, 4),
-                     scores=pred['scores'].cpu().numpy(),
-                     poses=pred['poses'].cpu().numpy().astype(np.float64).reshape(-1, 6),
+                dict(boxes=to_numpy(pred['bboxes']).reshape(-1, 4),
+                     scores=to_numpy(pred['scores']),
+                     poses=to_numpy(pred['poses'], np.float64).reshape(-1, 6),
+                     euler=to_numpy(pred['euler'], np.float64).reshape(-1, 3),
                      gt_boxes=gt_boxes,
                      gt_poses=gt_poses))
 
     def compute_metrics(self, results):
-        scores, tps, pred_poses, gt_poses = [], [], [], []
+        scores, tps, pred_poses, pred_euler, gt_poses = [], [], [], [], []
         for res in results:
             matched = match_image(res['boxes'], res['scores'], res['gt_boxes'], self.iou_thr)
             scores.append(res['scores'])
             tps.append(matched >= 0)
             pred_poses.append(res['poses'][matched >= 0])
+            pred_euler.append(res['euler'][matched >= 0])
             gt_poses.append(res['gt_poses'][matched[matched >= 0]])
         num_gt = sum(len(res['gt_boxes']) for res in results)
         scores, tps = np.concatenate(scores), np.concatenate(tps)
@@ -118,12 +114,9 @@ class FacePoseMetric(BaseMetric):
         metrics = dict(AP50=float(voc_ap(recall, precision)) if len(order) else 0.0)
         pred_poses, gt_poses = np.concatenate(pred_poses), np.concatenate(gt_poses)
         if len(pred_poses):
-            diff = rotvec_to_euler(pred_poses[:, :3]) - rotvec_to_euler(gt_poses[:, :3])
-            diff = np.abs((diff + 180) % 360 - 180)
-            rel = np.swapaxes(rotvec_to_matrix(pred_poses[:, :3]), 1, 2) @ \
-                rotvec_to_matrix(gt_poses[:, :3])
-            angle = np.degrees(np.arccos(np.clip((np.trace(rel, axis1=1, axis2=2) - 1) / 2, -1,
-                                                 1)))
+            diff = np.concatenate(pred_euler) - rotvec_to_euler(gt_poses[:, :3])
+            diff = np.abs(wrap_degrees(diff))
+            angle = rotation_angle_deg(pred_poses[:, :3], gt_poses[:, :3])
             trans = np.linalg.norm(pred_poses[:, 3:] - gt_poses[:, 3:], axis=1) / \
                 np.linalg.norm(gt_poses[:, 3:], axis=1)
             metrics.update(pitch=float(diff[:, 0].mean()),

@@ -3,18 +3,10 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from mmpose6d.geometry import rotvec_to_euler
+from mmpose6d.geometry import box_iou, to_numpy, wrap_degrees
 from mmpose6d.registry import METRICS
 
-from .face_pose_metric import box_iou
-
 SELECTIONS = ('iou', 'center')
-
-
-def _to_numpy(value, shape):
-    if hasattr(value, 'detach'):
-        value = value.detach().cpu().numpy()
-    return np.asarray(value, np.float64).reshape(shape)
 
 
 def select_by_iou(boxes, scores, gt_box, score_thr=None, min_iou=0.0):
@@ -47,10 +39,11 @@ def select_by_center(boxes, scores, image_wh, score_thr=0.9):
 class HeadPoseMetric(BaseMetric):
     """Mean absolute error of pitch, yaw and roll (degrees, AFLW convention) per image.
 
-    Per image one prediction is chosen, its pose's rotation converted by
-    :func:`~mmpose6d.geometry.rotvec_to_euler` and compared with the data sample's
+    Per image one prediction is chosen and its Euler angles (the head's ``euler``,
+    :func:`~mmpose6d.geometry.rotvec_to_euler` of its pose) compared with the data sample's
     ``gt_euler`` (pitch, yaw, roll, from :class:`~mmpose6d.datasets.AFLW2000Dataset` or
-    :class:`~mmpose6d.datasets.BIWIDataset`, carried by ``PackPoseDetInputs``' ``meta_keys``):
+    :class:`~mmpose6d.datasets.BIWIDataset`, carried by ``PackPoseDetInputs``'
+    ``extra_meta_keys``):
 
     - ``selection='iou'`` (AFLW2000-3D): the highest IoU with the sample's ``gt_bbox`` (the
       extent of the 68 gt points), in the original image (``rescale=True`` predictions).
@@ -88,13 +81,13 @@ class HeadPoseMetric(BaseMetric):
     def _meta(sample, key):
         if key not in sample:
             raise KeyError(f'{sample.get("img_path", "a data sample")}: no {key!r} in the data '
-                           f"sample; add {key!r} to PackPoseDetInputs' meta_keys (see "
+                           f"sample; add {key!r} to PackPoseDetInputs' extra_meta_keys (see "
                            'configs/_base_/datasets/aflw2000.py)')
         return sample[key]
 
     def _choose(self, sample, boxes, scores):
         if self.selection == 'iou':
-            gt_box = _to_numpy(self._meta(sample, 'gt_bbox'), 4)
+            gt_box = to_numpy(self._meta(sample, 'gt_bbox'), np.float64).reshape(4)
             return select_by_iou(boxes, scores, gt_box, self.score_thr, self.min_iou)
         height, width = sample['ori_shape'][:2]
         return select_by_center(boxes, scores, (width, height), self.score_thr)
@@ -102,15 +95,14 @@ class HeadPoseMetric(BaseMetric):
     def process(self, data_batch, data_samples):
         """Keep each image's gt angles and the chosen prediction's angles (None: missed)."""
         for sample in data_samples:
-            gt = _to_numpy(self._meta(sample, 'gt_euler'), 3)
+            gt = to_numpy(self._meta(sample, 'gt_euler'), np.float64).reshape(3)
             pred = sample['pred_instances']
-            boxes = _to_numpy(pred['bboxes'], (-1, 4))
-            scores = _to_numpy(pred['scores'], -1)
+            boxes = to_numpy(pred['bboxes'], np.float64).reshape(-1, 4)
+            scores = to_numpy(pred['scores'], np.float64).reshape(-1)
             index = self._choose(sample, boxes, scores)
             euler = None
             if index is not None:
-                pose = _to_numpy(pred['poses'], (-1, 6))[index]
-                euler = rotvec_to_euler(pose[None, :3])[0]
+                euler = to_numpy(pred['euler'], np.float64).reshape(-1, 3)[index]
             self.results.append(dict(img_path=sample.get('img_path'), gt=gt, pred=euler))
 
     def compute_metrics(self, results):
@@ -119,7 +111,7 @@ class HeadPoseMetric(BaseMetric):
         if hits:
             diff = np.stack([r['pred'] for r in hits]) - np.stack([r['gt'] for r in hits])
             if self.wrap_angles:
-                diff = (diff + 180) % 360 - 180
+                diff = wrap_degrees(diff)
             pitch, yaw, roll = np.abs(diff).mean(0)
         else:
             pitch = yaw = roll = float('nan')

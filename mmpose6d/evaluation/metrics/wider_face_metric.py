@@ -8,14 +8,8 @@ from mmengine.logging import MMLogger
 
 from mmpose6d.evaluation.functional import (SETTINGS, check_predictions, evaluate_wider,
                                             load_wider_gt, write_pred_dir)
+from mmpose6d.geometry import to_numpy
 from mmpose6d.registry import METRICS
-
-
-def _to_numpy(value):
-    """A tensor or array-like -> float64 numpy array."""
-    if hasattr(value, 'detach'):
-        value = value.detach().cpu().numpy()
-    return np.asarray(value, dtype=np.float64)
 
 
 @METRICS.register_module()
@@ -55,8 +49,8 @@ class WiderFaceMetric(BaseMetric):
         for sample in data_samples:
             path = Path(sample['img_path'])
             pred = sample['pred_instances']
-            bboxes = _to_numpy(pred['bboxes']).reshape(-1, 4)
-            scores = _to_numpy(pred['scores']).reshape(-1, 1)
+            bboxes = to_numpy(pred['bboxes'], np.float64).reshape(-1, 4)
+            scores = to_numpy(pred['scores'], np.float64).reshape(-1, 1)
             dets = np.concatenate([bboxes[:, :2], bboxes[:, 2:] - bboxes[:, :2], scores], 1)
             self.results.append(dict(event=path.parent.name, name=path.stem, dets=dets))
 

@@ -65,6 +65,8 @@ class PoseRoIHead(StandardRoIHead):
         return losses
 
     def predict_bbox(self, x, batch_img_metas, rpn_results_list, rcnn_test_cfg, rescale=False):
+        """The faces of each image, every per-face output made by
+        :meth:`PoseHead.predict_by_feat`."""
         proposals = [res.bboxes for res in rpn_results_list]
         rois = bbox2roi(proposals)
         if rois.shape[0] == 0:
@@ -93,9 +95,9 @@ class PoseRoIHead(StandardRoIHead):
                 rescale=rescale))
         return results
 
-    @staticmethod
-    def _empty(batch_img_metas, rois):
+    def _empty(self, batch_img_metas, rois):
         results = empty_instances(batch_img_metas, rois.device, task_type='bbox')
         for res in results:
             res.poses = rois.new_zeros((0, 6))
+            res.set_data(self.pose_head.face_outputs(res.poses, rois.new_ones(2)))
         return results

@@ -4,9 +4,8 @@ import torch
 from mmengine.model import BaseTTAModel
 from mmengine.structures import InstanceData
 
-from mmpose6d.geometry import bbox_voting, flip_boxes, flip_poses
-from mmpose6d.geometry.rotation import (matrix_to_rotvec_t, nearest_rotation_t,
-                                        rotvec_to_matrix_t)
+from mmpose6d.geometry import (bbox_voting, flip_boxes, flip_poses, matrix_to_rotvec,
+                               nearest_rotation, rotvec_to_matrix)
 from mmpose6d.registry import MODELS
 
 
@@ -16,8 +15,8 @@ def merge_poses(poses, groups):
     merged = []
     for index, weights in groups:
         w = torch.as_tensor(weights / weights.sum(), dtype=poses.dtype)
-        rot = (w[:, None, None] * rotvec_to_matrix_t(poses[index, :3])).sum(0)
-        merged.append(torch.cat([matrix_to_rotvec_t(nearest_rotation_t(rot)),
+        rot = (w[:, None, None] * rotvec_to_matrix(poses[index, :3])).sum(0)
+        merged.append(torch.cat([matrix_to_rotvec(nearest_rotation(rot)),
                                  (w[:, None] * poses[index, 3:]).sum(0)]))
     return torch.stack(merged) if merged else poses.new_zeros((0, 6))
 
@@ -26,7 +25,9 @@ def merge_poses(poses, groups):
 class Img2PoseTTAModel(BaseTTAModel):
     """Pools the detections of every scale and flip of an image (flipped ones mirrored back,
     poses too), then merges them by box voting at ``iou_thr``; each merged face gets the
-    voted box and score and the weighted mean of its group's poses.
+    voted box and score and the weighted mean of its group's poses; the pose head's
+    :meth:`~mmpose6d.models.PoseHead.face_outputs` of the merged poses in the original image
+    complete each face as the model's own predictions.
 
     Args:
         tta_cfg: ``dict(iou_thr=0.6, max_per_img=...)``.
@@ -58,9 +59,13 @@ class Img2PoseTTAModel(BaseTTAModel):
         order = np.argsort(-voted[:, 4], kind='stable')[:self.tta_cfg['max_per_img']]
         result = data_samples[0].clone()
         device = boxes.device
+        merged_poses = merged_poses[order].to(device=device)
+        height, width = result.metainfo['ori_shape'][:2]
         result.pred_instances = InstanceData(
             bboxes=torch.as_tensor(voted[order, :4], dtype=boxes.dtype, device=device),
             scores=torch.as_tensor(voted[order, 4], dtype=scores.dtype, device=device),
             labels=torch.zeros(len(order), dtype=torch.long, device=device),
-            poses=merged_poses[order].to(device=device, dtype=poses.dtype))
+            poses=merged_poses.to(dtype=poses.dtype),
+            **self.module.roi_head.pose_head.face_outputs(
+                merged_poses, merged_poses.new_tensor([width, height])))
         return result

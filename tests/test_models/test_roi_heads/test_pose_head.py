@@ -129,6 +129,14 @@ def test_predict_nms_uncapped_and_rescale(pose_head, golden):
     np.testing.assert_allclose(result.bboxes.numpy(), expected, atol=1.0)
     np.testing.assert_allclose(result.bboxes.numpy()[0], 2 * golden['proj_box'][face],
                                atol=3.0)
+    # every per-face output, once, in the original image
+    poses = result.poses.double().numpy()
+    k_ori = g.image_intrinsics(2 * w, 2 * h)
+    np.testing.assert_allclose(result.euler.numpy(), g.rotvec_to_euler(poses[:, :3]),
+                               atol=1e-3)
+    for field, ref in (('landmarks', golden['ref68']), ('landmarks5', golden['ref5'])):
+        np.testing.assert_allclose(getattr(result, field).numpy(),
+                                   g.project_points(ref, poses, k_ori), atol=1e-2)
 
 
 @pytest.mark.parametrize('num_pos', [0, 1])

@@ -89,10 +89,13 @@ def test_no_proposals_and_nothing_passing(roi_head):
     empty = InstanceData(bboxes=torch.zeros(0, 4))
     result = roi_head.predict_bbox(_features(), metas, [empty], roi_head.test_cfg)[0]
     assert result.poses.shape == (0, 6) and len(result.bboxes) == 0
+    assert result.euler.shape == (0, 3) and result.landmarks.shape == (0, 68, 2)
+    assert result.landmarks5.shape == (0, 5, 2)
     strict = ConfigDict(dict(roi_head.test_cfg, score_thr=1.0))
     with torch.no_grad():
         result = roi_head.predict_bbox(_features(), metas, [_proposals(1)], strict)[0]
     assert len(result) == 0 and result.poses.shape == (0, 6)
+    assert result.euler.shape == (0, 3) and result.landmarks.shape == (0, 68, 2)
 
 
 def test_training_feeds_positives_to_the_pose_branch(roi_head):

@@ -6,10 +6,11 @@ from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
 from torch import nn
 
-from mmpose6d.geometry import (local_intrinsics, pose_bbox_to_full_image,
-                               pose_full_image_to_bbox, pose_to_bbox, project_points)
+from mmpose6d.geometry import (image_intrinsics, local_intrinsics, pose_bbox_to_full_image,
+                               pose_full_image_to_bbox, pose_to_bbox, project_points,
+                               rotvec_to_euler)
 from mmpose6d.registry import MODELS
-from ...utils import load_array
+from mmpose6d.utils.array_io import load_array
 
 
 @MODELS.register_module()
@@ -151,14 +152,11 @@ class PoseHead(BaseModule):
         Geometry runs in float64 from the float32 network outputs, as the original's numpy
         code; boxes have integral values. Poses are in the camera of the network input;
         with ``rescale`` the boxes are the same poses projected into the original image
-        (a global pose hardly changes with a uniform resize: f scales with w + h)."""
+        (a global pose hardly changes with a uniform resize: f scales with w + h), and so
+        are the :meth:`face_outputs` (``euler``, ``landmarks``, ``landmarks5``)."""
         local = self.denormalize(self.class_poses(pose_pred, labels))
         image_wh = proposals.new_tensor(img_meta['img_shape'][:2][::-1], dtype=torch.float64)
-        poses = pose_bbox_to_full_image(local.double(), image_wh, proposals,
-                                        integer_principal_point=True,
-                                        nearest_rotation=self.nearest_rotation)
-        reference = self.reference68.double()
-        boxes = pose_to_bbox(poses, image_wh, reference, **self.bbox_factors)
+        poses, boxes = self.decode_faces(local.double(), proposals, image_wh)
         if len(boxes):
             _, keep = batched_nms(boxes.float(), scores, labels, rcnn_test_cfg.nms)
             max_per_img = rcnn_test_cfg.get('max_per_img', -1)
@@ -167,7 +165,28 @@ class PoseHead(BaseModule):
             keep = labels.new_zeros(0)
         boxes, poses = boxes[keep], poses[keep]
         if rescale and tuple(img_meta['ori_shape'][:2]) != tuple(img_meta['img_shape'][:2]):
-            ori_wh = image_wh.new_tensor(img_meta['ori_shape'][:2][::-1])
-            boxes = pose_to_bbox(poses, ori_wh, reference, **self.bbox_factors)
+            image_wh = image_wh.new_tensor(img_meta['ori_shape'][:2][::-1])
+            boxes = pose_to_bbox(poses, image_wh, self.reference68.double(), **self.bbox_factors)
         return InstanceData(bboxes=boxes.float(), scores=scores[keep], labels=labels[keep],
-                            poses=poses.float())
+                            poses=poses.float(), **self.face_outputs(poses, image_wh))
+
+    def decode_faces(self, local, proposals, image_wh):
+        """Global poses (N,6) and boxes (N,4) of de-normalised local poses (N,6) in their
+        proposals (N,4), in the dtype of ``local``: the original's inference step (integer
+        box principal point), then the box of the projected 68-point reference. Shared with
+        the ONNX export."""
+        poses = pose_bbox_to_full_image(local, image_wh, proposals, integer_principal_point=True,
+                                        nearest_rotation=self.nearest_rotation)
+        boxes = pose_to_bbox(poses, image_wh, self.reference68.to(local.dtype),
+                             **self.bbox_factors)
+        return poses, boxes
+
+    def face_outputs(self, poses, image_wh):
+        """What each face's global pose (N,6) gives in an image of size ``image_wh`` (2,):
+        ``euler`` (N,3) pitch, yaw, roll in degrees, ``landmarks`` (N,68,2) and ``landmarks5``
+        (N,5,2) the projected references, float32 (computed in float64)."""
+        poses = poses.double()
+        k_img = image_intrinsics(image_wh[0], image_wh[1])
+        return dict(euler=rotvec_to_euler(poses[:, :3]).float(),
+                    landmarks=project_points(self.reference68.double(), poses, k_img).float(),
+                    landmarks5=project_points(self.reference5.double(), poses, k_img).float())

@@ -5,13 +5,15 @@ mmcv 2.1.0's ``nms`` has no ONNX symbolic any more: the tracer records its C++ c
 constants, silently baking one image's result into the graph. Its ``RoIAlign`` symbolic
 emits ``Squeeze`` with an ``axes`` attribute (invalid from opset 13) and no
 ``coordinate_transformation_mode`` (from opset 16 ONNX then defaults to ``half_pixel``,
-i.e. ``aligned=True``). These two functions replace them: the same numbers as mmcv in
-PyTorch, ``NonMaxSuppression`` / ``RoiAlign`` in ONNX, no custom op library needed.
+i.e. ``aligned=True``). These two functions replace them in the export: the same numbers as
+mmcv in PyTorch, ``NonMaxSuppression`` / ``RoiAlign`` in ONNX, no custom op library needed.
+(:func:`mmpose6d.ops.roi_align` is the training op, with mmcv's contract: (N,5) RoIs of any
+image of the batch, any mode.)
 """
 import torch
 from mmcv.ops import nms as mmcv_nms
 
-from mmpose6d.ops import roi_align as ops_roi_align
+from mmpose6d.ops import roi_align
 
 
 def _const(g, value, dtype=torch.int64):
@@ -50,7 +52,7 @@ class _RoIAlign(torch.autograd.Function):
     @staticmethod
     def forward(ctx, feats, boxes, output_size, spatial_scale, sampling_ratio):
         rois = torch.cat([torch.zeros_like(boxes[:, :1]), boxes], 1)
-        return ops_roi_align(feats, rois, output_size, spatial_scale, sampling_ratio, 'avg',
+        return roi_align(feats, rois, output_size, spatial_scale, sampling_ratio, 'avg',
                              False)
 
     @staticmethod
@@ -66,7 +68,7 @@ class _RoIAlign(torch.autograd.Function):
                     sampling_ratio_i=sampling_ratio, mode_s='avg', **mode)
 
 
-def roi_align(feats, boxes, output_size, spatial_scale, sampling_ratio):
+def roi_align_boxes(feats, boxes, output_size, spatial_scale, sampling_ratio):
     """mmcv's ``roi_align(..., pool_mode='avg', aligned=False)`` of boxes (N,4) on the first
     image of ``feats`` -> (N, C, output_size, output_size); ONNX ``RoiAlign``
     (``output_half_pixel``: roi sizes clamped to >= 1, as mmcv's ``aligned=False``)."""

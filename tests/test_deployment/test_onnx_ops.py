@@ -11,16 +11,17 @@ from mmcv.ops import nms as mmcv_nms
 from mmcv.ops import roi_align as mmcv_roi_align
 
 from mmpose6d import geometry as g
-from mmpose6d.deployment import nms, roi_align
+from mmpose6d.deployment import nms, roi_align_boxes
 
-REF68 = np.load(Path(__file__).resolve().parents[2] / 'pose_references' / 'ref68.npy')
+REF68 = np.load(Path(__file__).resolve().parents[2] / 'mmpose6d' / 'pose_references' /
+                'ref68.npy')
 
 
 class _Ops(torch.nn.Module):
 
     def forward(self, boxes, scores, feats, rois):
         return (nms(boxes, scores, 0.5, 100),
-                roi_align(feats, rois, 7, 0.25, 2))
+                roi_align_boxes(feats, rois, 7, 0.25, 2))
 
 
 def _random_inputs(seed, num_boxes=400, num_rois=300):

@@ -1,0 +1,45 @@
+# The steps and loaders of the img2pose JSON face datasets, shared by wider_img2pose.py and
+# rendered_faces.py: each composes its pipelines from these steps with its own scales (and
+# label references), and names its files, batch sizes and workers.
+# Pose labels are recomputed by EPnP from the landmarks after every geometric augmentation;
+# the training targets are the boxes projected from those poses.
+backend_args = None
+
+# 3D references of the pose labels (named apart from the model config's `reference68` /
+# `reference5`: mmengine refuses a key defined by two bases).
+label_reference68 = 'mmpose6d/pose_references/ref68.npy'
+label_reference5 = 'mmpose6d/pose_references/ref5.npy'
+
+load_image = dict(type='LoadPoseImage', backend_args=backend_args)
+load_annotations = dict(type='LoadPoseAnnotations', with_bbox=True, with_landmarks=True)
+train_augment = [
+    dict(type='RandomPoseCrop', min_scale=0.7, max_scale=1.0, max_tries=10),
+    dict(type='RandomPoseFlip', prob=0.5),
+    dict(type='PhotometricNoise', prob=0.5),
+]
+train_resize = dict(type='mmdet.RandomChoiceResize', keep_ratio=True, resize_type='PoseResize')
+train_labels = dict(type='PoseLabelsFromLandmarks', reference68=label_reference68,
+                    reference5=label_reference5)
+train_boxes = dict(type='BoxesFromPoses', reference68=label_reference68, x_factor=1.1,
+                   y_factor=1.1, forehead=0.3)
+pack = dict(type='PackPoseDetInputs')
+# Annotations are loaded after the resize and stay in the original image's frame (as in
+# mmdet): their pose labels use `ori_shape`, and faces without a label are kept (NaN pose).
+test_resize = dict(type='PoseResize', keep_ratio=True)
+test_labels = dict(type='PoseLabelsFromLandmarks', reference68=label_reference68,
+                   reference5=label_reference5, test_mode=True, image_shape_key='ori_shape')
+
+train_dataloader = dict(
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type='Img2PoseDataset',
+        filter_cfg=dict(filter_empty_gt=True),
+        backend_args=backend_args))
+val_dataloader = dict(
+    batch_size=1,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='Img2PoseDataset', test_mode=True, backend_args=backend_args))
+test_dataloader = val_dataloader

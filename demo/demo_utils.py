@@ -12,7 +12,7 @@ from mmpose6d.utils.checkpoint import TRUST_CHECKPOINT_HELP, CheckpointError  # 
 
 def demo_parser(doc, source, source_help):
     """A parser described by the first line of ``doc``, taking the positional ``source``,
-    then the config, weights, device, score threshold, mesh and trust flags."""
+    then the config, weights, device, score threshold, landmarks, mesh and trust flags."""
     parser = argparse.ArgumentParser(description=doc.split('\n')[0])
     parser.add_argument(source, help=source_help)
     parser.add_argument('config', help='model config file')
@@ -20,18 +20,21 @@ def demo_parser(doc, source, source_help):
     parser.add_argument('--device', default=None, help='e.g. cpu or cuda:0 (default: auto)')
     parser.add_argument('--pred-score-thr', type=float, default=0.5,
                         help='faces scoring at most this are dropped')
+    parser.add_argument('--landmarks', action='store_true',
+                        help="draw each face's 68 projected reference points")
     parser.add_argument('--mesh', action='store_true', help='draw a translucent face mesh')
     parser.add_argument('--trust-checkpoint', action='store_true', help=TRUST_CHECKPOINT_HELP)
     return parser
 
 
 def build_inferencer(args, **kwargs):
-    """The inferencer of the parsed ``args`` (drawing a mesh with ``--mesh``); exits with the
-    error when the checkpoint is damaged or does not fit."""
+    """The inferencer of the parsed ``args`` (drawing landmarks and a mesh on request); exits
+    with the error when the checkpoint is damaged or does not fit."""
     try:
         inferencer = Img2PoseInferencer(args.config, args.weights, device=args.device,
                                         trust_checkpoint=args.trust_checkpoint, **kwargs)
     except CheckpointError as error:
         sys.exit(f'error: {error}')
+    inferencer.visualizer.draw_landmarks = args.landmarks
     inferencer.visualizer.draw_mesh = args.mesh
     return inferencer

@@ -32,7 +32,11 @@ def test_scales():
     wider = Config.fromfile(CONFIGS / 'wider_img2pose.py')
     assert wider.train_scales == [(1400, s) for s in (640, 672, 704, 736, 768, 800)]
     rendered = Config.fromfile(CONFIGS / 'rendered_faces.py')
-    assert rendered.train_scales == [(640, s) for s in (320, 352, 384, 416)]
+    assert rendered.train_scales == [(512, s) for s in (320, 352, 384)]
+    # validated on val, tested on the differently drawn `other` split
+    assert rendered.val_dataloader.dataset.ann_file == 'annotations/val_annotations.txt'
+    assert rendered.test_dataloader.dataset.ann_file == 'annotations/other_annotations.txt'
+    assert rendered.test_dataloader.dataset.test_mode
     lmdb = Config.fromfile(LMDB_CONFIG)
     assert lmdb.train_dataloader.dataset.type == 'Img2PoseLMDBDataset'
     assert lmdb.test_dataloader.dataset.ann_file == 'lmdb/WIDER_val.lmdb'

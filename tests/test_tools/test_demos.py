@@ -49,6 +49,20 @@ def test_image_demo(model, tmp_path):
         assert len(list((out / 'crops').glob(f'{stem}_*.png'))) == 5
 
 
+def test_image_demo_draws_landmarks_on_request(model, tmp_path):
+    image = tmp_path / 'x.jpg'
+    cv2.imwrite(str(image), np.full((120, 160, 3), 128, np.uint8))
+    drawn = {}
+    for flags in ((), ('--landmarks', )):
+        out = tmp_path / f'out{len(flags)}'
+        _run('image_demo.py', image, model[0], '--weights', model[1], '--out-dir', out,
+             '--pred-score-thr', 0, '--device', 'cpu', '--no-save-pred', *flags)
+        drawn[flags] = cv2.imread(str(out / 'vis' / 'x.jpg')).astype(int)
+    # the same boxes and axes; the points are drawn only when asked for
+    changed = np.abs(drawn[('--landmarks', )] - drawn[()]).max(2) > 40
+    assert 20 < changed.sum() < changed.size // 2
+
+
 def test_video_demo(model, tmp_path):
     video = tmp_path / 'in.mp4'
     writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*'mp4v'), 5, (96, 64))

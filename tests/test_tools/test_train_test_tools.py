@@ -57,10 +57,15 @@ def tree(tmp_path_factory):
         (root / name).symlink_to(REPO / name)
     rendered = root / 'data' / 'rendered'
     _run([sys.executable, 'tools/dataset_converters/render_faces.py', '--out', str(rendered),
-          '--train', '8', '--val', '2', '--size', '256', '--workers', '1', '--seed', '5',
+          '--train', '8', '--val', '2', '--other', '2', '--size', '256', '--faces', '2', '5',
+          '--face-size', '30', '120', '--workers', '1', '--seed', '5',
           '--cache-dir', str(REPO / 'data' / 'cache')], root)
+    for split, faces, sizes in (('train', [2, 5], [30, 120]), ('other', [1, 3], [60, 240])):
+        meta = json.loads((rendered / 'annotations' / f'{split}_render_meta.json').read_text())
+        assert (meta['faces'], meta['face_size']) == (faces, sizes)
     _run([sys.executable, 'tools/dataset_converters/compute_pose_stats.py',
           'data/rendered/annotations/train_annotations.txt', '--out-dir', 'data/rendered',
+          '--roi-targets', '--image-root', 'data/rendered/train/images',
           '--reference68', 'data/rendered/scan_ref68.npy',
           '--reference5', 'data/rendered/scan_ref5.npy'], root)
     return root

@@ -2,7 +2,8 @@
 # Layout: data/rendered/<split>/images/<name>.jpg; list files
 # data/rendered/annotations/<split>_annotations.txt list `<split>/<name>.json` (relative to
 # data/rendered/annotations/); each JSON's `image_path` is relative to
-# data/rendered/<split>/images/. Splits: train, val.
+# data/rendered/<split>/images/. Splits: train, val (the same distribution) and other
+# (drawn differently: other photographs, sizes and poses), the test split.
 _base_ = './img2pose_faces.py'
 
 data_root = 'data/rendered/'
@@ -13,9 +14,9 @@ data_root = 'data/rendered/'
 label_reference68 = data_root + 'scan_ref68.npy'
 label_reference5 = data_root + 'scan_ref5.npy'
 
-# CPU scales: short side 320..416 in steps of 32, long side at most 640
-train_scales = [(640, short) for short in range(320, 417, 32)]
-test_scale = (640, 416)
+# CPU scales for 512-pixel renders: short side 320..384 in steps of 32, long side at most 512
+train_scales = [(512, short) for short in range(320, 385, 32)]
+test_scale = (512, 384)
 
 train_pipeline = [
     _base_.load_image, _base_.load_annotations, *_base_.train_augment,
@@ -45,4 +46,11 @@ val_dataloader = dict(
         ann_file='annotations/val_annotations.txt',
         data_prefix=dict(img='val/images/'),
         pipeline=test_pipeline))
-test_dataloader = val_dataloader
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    dataset=dict(
+        data_root=data_root,
+        ann_file='annotations/other_annotations.txt',
+        data_prefix=dict(img='other/images/'),
+        pipeline=test_pipeline))

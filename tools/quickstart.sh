@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 CONFIG=configs/img2pose/r18_fpn_rendered_cpu.py
 ITERS=${1:-1000}
+VAL=$(((ITERS + 3) / 4))  # 4 evaluation points, the last one at the end of training
+ITERS=$((VAL * 4))
 WORK=work_dirs/quickstart
 OUT=outputs/quickstart
 DATA=data/rendered
@@ -32,9 +34,9 @@ step "pose statistics of the RoI targets" "$PY" tools/dataset_converters/compute
     "$DATA/annotations/train_annotations.txt" --out-dir "$DATA" --roi-targets \
     --image-root "$DATA/train/images" --reference68 "$DATA/scan_ref68.npy" \
     --reference5 "$DATA/scan_ref5.npy"
-# validated on val at a third, two thirds and the end: the learning curve (no second pass)
+# validated on val every quarter, the last at the end: the learning curve (no second pass)
 step "train ($ITERS iterations)" "$PY" tools/train.py "$CONFIG" --work-dir "$WORK" \
-    --cfg-options train_cfg.max_iters="$ITERS" train_cfg.val_interval=$((ITERS / 3)) \
+    --cfg-options train_cfg.max_iters="$ITERS" train_cfg.val_interval="$VAL" \
     default_hooks.checkpoint.interval="$ITERS" "param_scheduler.1.milestones=[$((ITERS * 4 / 5))]"
 echo "[quickstart] learning curve on val (60 images, the train distribution):"
 "$PY" tools/analysis_tools/learning_curve.py "$WORK"

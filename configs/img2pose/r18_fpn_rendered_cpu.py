@@ -54,7 +54,7 @@ test_evaluator = dict(val_evaluator,
 # iteration-based, validated along the way for the learning curve: 1000 iterations (about
 # 10 minutes on 2 cores) is the quick-start's run; AdamW 1e-3 learns fastest from scratch
 max_iters = 1000
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=333)
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=250)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(

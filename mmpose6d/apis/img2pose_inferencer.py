@@ -117,8 +117,9 @@ class Img2PoseInferencer(DetInferencer):
 
     def _init_visualizer(self, cfg):
         """An :class:`Img2PoseLocalVisualizer` (also for configs naming mmdet's plain one)
-        drawing the model's own 68-point reference."""
-        vis_cfg = dict(cfg.get('visualizer') or {})
+        drawing the model's own 68-point reference. The inferencer writes its pictures itself:
+        the config's storage backends (a training run's, without a folder) are left out."""
+        vis_cfg = dict(cfg.get('visualizer') or {}, vis_backends=None)
         if vis_cfg.get('type') in (None, 'DetLocalVisualizer', 'mmdet.DetLocalVisualizer'):
             vis_cfg['type'] = 'Img2PoseLocalVisualizer'
         cfg.visualizer = vis_cfg

@@ -11,7 +11,6 @@ from .img2pose_format import iter_json_records, raw_image_path, record_instances
 from .lmdb_store import img_key, iter_lmdb_records, open_lmdb
 from .skip_counter import SKIPS, format_counts
 
-
 #: one class, and the colour the visualizers draw it in (mmdet warns without a palette)
 FACE_METAINFO = dict(classes=('face', ), palette=[(66, 165, 245)])
 

@@ -52,8 +52,7 @@ class _RoIAlign(torch.autograd.Function):
     @staticmethod
     def forward(ctx, feats, boxes, output_size, spatial_scale, sampling_ratio):
         rois = torch.cat([torch.zeros_like(boxes[:, :1]), boxes], 1)
-        return roi_align(feats, rois, output_size, spatial_scale, sampling_ratio, 'avg',
-                             False)
+        return roi_align(feats, rois, output_size, spatial_scale, sampling_ratio, 'avg', False)
 
     @staticmethod
     def symbolic(g, feats, boxes, output_size, spatial_scale, sampling_ratio):

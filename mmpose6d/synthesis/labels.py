@@ -8,6 +8,7 @@ import numpy as np
 
 from mmpose6d.geometry import (global_pose_from_landmarks, rotation_angle_deg, rotvec_to_euler,
                                wrap_degrees)
+
 from .writer import split_files
 
 

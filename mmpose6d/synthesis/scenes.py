@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 
 from mmpose6d.geometry import euler_to_rotvec, image_intrinsics, project_points
+
 from .backgrounds import photo_background, procedural_background
 from .raster import render_face
 

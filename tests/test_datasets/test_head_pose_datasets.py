@@ -19,6 +19,8 @@ from mmpose6d.testing import known_pose, write_aflw_sample, write_biwi_sample
 
 REF68 = np.load(Path(__file__).resolve().parents[2] / 'mmpose6d' / 'pose_references' /
                 'ref68.npy')
+
+
 def write_aflw(folder, angles_list, width=450, height=450):
     """AFLW samples image00000, image00001, ... with the given angles; their gt boxes."""
     boxes = {}

@@ -5,8 +5,7 @@ from mmpose6d.datasets.pose_stats import roi_target_poses
 from mmpose6d.geometry import (global_pose_from_landmarks, image_intrinsics,
                                pose_bbox_to_full_image, pose_to_bbox, project_points)
 from mmpose6d.testing import known_pose
-from mmpose6d.utils.array_io import (DEFAULT_REFERENCE5, DEFAULT_REFERENCE68,
-                                     load_reference)
+from mmpose6d.utils.array_io import DEFAULT_REFERENCE5, DEFAULT_REFERENCE68, load_reference
 
 REF68 = load_reference(DEFAULT_REFERENCE68, 68)
 REF5 = load_reference(DEFAULT_REFERENCE5, 5)

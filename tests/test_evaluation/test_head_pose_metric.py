@@ -17,11 +17,11 @@ from mmengine.structures import InstanceData
 
 import mmpose6d.datasets  # noqa: F401  (registers the transforms)
 from mmpose6d.datasets.head_pose_datasets import AFLW2000Dataset  # noqa: F401  (registers)
-from mmpose6d.testing import known_pose, write_aflw_sample, write_biwi_sample
 from mmpose6d.evaluation import HeadPoseMetric
 from mmpose6d.evaluation.metrics.head_pose_metric import select_by_center, select_by_iou
 from mmpose6d.geometry import pose_to_bbox, rotvec_to_euler
 from mmpose6d.registry import DATASETS
+from mmpose6d.testing import known_pose, write_aflw_sample, write_biwi_sample
 
 REPO = Path(__file__).resolve().parents[2]
 REF68 = np.load(REPO / 'mmpose6d' / 'pose_references' / 'ref68.npy')

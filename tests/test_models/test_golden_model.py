@@ -8,6 +8,7 @@ samplers taking every anchor and RoI (as the golden training pass did).
 import copy
 from pathlib import Path
 
+import golden_model as gm
 import numpy as np
 import pytest
 import torch
@@ -17,8 +18,6 @@ from mmengine.config import ConfigDict
 
 from mmpose6d.datasets.transforms import PoseResize, TorchvisionResize
 from mmpose6d.geometry import rotvec_to_matrix
-
-import golden_model as gm
 
 GOLDEN_DIR = Path(__file__).resolve().parents[3] / 'shared' / 'data' / 'golden'
 SEEDS = sorted(int(p.stem.rsplit('seed', 1)[1])

@@ -10,6 +10,7 @@ from mmpose6d.geometry import (box_iou, pose_to_bbox, rotation_angle_deg, rotvec
                                to_numpy, wrap_degrees)
 from mmpose6d.registry import METRICS
 from mmpose6d.utils.array_io import DEFAULT_REFERENCE68, load_array
+
 from ..functional import voc_ap
 
 

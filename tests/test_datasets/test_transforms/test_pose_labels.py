@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from mmpose6d.datasets.transforms import BoxesFromPoses, PoseLabelsFromLandmarks
-from mmpose6d.geometry import global_pose_from_landmarks, pose_to_bbox, project_points
-from mmpose6d.geometry import image_intrinsics
+from mmpose6d.geometry import (global_pose_from_landmarks, image_intrinsics, pose_to_bbox,
+                               project_points)
 
 
 @pytest.fixture

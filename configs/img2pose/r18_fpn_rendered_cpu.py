@@ -66,7 +66,8 @@ param_scheduler = [
     dict(type='MultiStepLR', by_epoch=False, milestones=[int(max_iters * 0.8)], gamma=0.1)
 ]
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=20),
+    # metrics by iteration: tools/analysis_tools/learning_curve.py places them
+    logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
     checkpoint=dict(by_epoch=False, interval=500, max_keep_ckpts=2))
 log_processor = dict(by_epoch=False)
 # torchrun on CPU (tools/dist_train.sh CONFIG 2) talks gloo

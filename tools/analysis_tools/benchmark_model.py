@@ -40,20 +40,24 @@ def with_mmcv_roi_layer(model_cfg, sampling_ratio, aligned):
 
 
 def faster_rcnn_cfg(img2pose_model):
-    """mmdet's Faster R-CNN with the same backbone, neck, RPN, RoI layer and test settings."""
+    """mmdet's Faster R-CNN with the same backbone, neck, RPN, RoI layer, face-score MLP
+    widths and test settings."""
     cfg = copy.deepcopy(img2pose_model)
-    cfg.type = 'FasterRCNN'
+    cfg.type = 'mmdet.FasterRCNN'
+    cfg.pop('val_loss', None)  # Img2Pose's own argument
     roi = cfg.roi_head
     roi.type = 'mmdet.StandardRoIHead'
     roi.pop('pose_head')
+    score_head = roi.bbox_head
     roi.bbox_head = dict(
-        type='Shared2FCBBoxHead', in_channels=256, fc_out_channels=1024, roi_feat_size=7,
+        type='mmdet.Shared2FCBBoxHead', in_channels=score_head.in_channels,
+        fc_out_channels=score_head.fc_out_channels, roi_feat_size=score_head.roi_feat_size,
         num_classes=1,
-        bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[0.0] * 4,
+        bbox_coder=dict(type='mmdet.DeltaXYWHBBoxCoder', target_means=[0.0] * 4,
                         target_stds=[0.1, 0.1, 0.2, 0.2]),
         reg_class_agnostic=False,
-        loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
-        loss_bbox=dict(type='L1Loss', loss_weight=1.0))
+        loss_cls=dict(type='mmdet.CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+        loss_bbox=dict(type='mmdet.L1Loss', loss_weight=1.0))
     return cfg
 
 
@@ -118,7 +122,7 @@ def benchmark(model, batch, repeat):
     return train, test, len(infer()[0].pred_instances)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('--size', nargs=2, type=int, default=[640, 480], help='width height')
@@ -131,7 +135,7 @@ def main():
                         help='also time inference with the short side at each scale')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. the pose statistics')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     init_default_scope('mmpose6d')

@@ -2,9 +2,11 @@
 
     python tools/analysis_tools/learning_curve.py WORK_DIR [--metrics face_pose/AP50 ...]
 
-Reads the newest ``WORK_DIR/<timestamp>/vis_data/scalars.json`` mmengine wrote. The
-training time of an evaluation point is the sum, over the logged training iterations before
-it, of their logged seconds per iteration (validation excluded).
+Reads the newest ``WORK_DIR/<timestamp>/vis_data/scalars.json`` mmengine wrote. An
+evaluation point's iteration is its ``step`` when the run logged metrics by iteration
+(``LoggerHook(log_metric_by_epoch=False)``), else the last logged training iteration. Its
+training time is the sum of the logged seconds per iteration over the iterations before it
+(those after the last logged one at its rate; validation excluded).
 """
 import argparse
 import json
@@ -21,14 +23,16 @@ def learning_curve(work_dir):
     if not logs:
         raise FileNotFoundError(f'{work_dir}: no */vis_data/scalars.json (not a work dir of '
                                 'tools/train.py?)')
-    points, iteration, seconds = [], 0, 0.0
+    points, iteration, seconds, rate = [], 0, 0.0, 0.0
     for line in logs[-1].read_text().splitlines():
         record = json.loads(line)
         if 'loss' in record:  # a training log line: `time` s/iter since the previous one
-            seconds += record['time'] * (record['iter'] - iteration)
+            rate = record['time']
+            seconds += rate * (record['iter'] - iteration)
             iteration = record['iter']
         elif any('/' in key for key in record):
-            points.append((iteration, seconds, record))
+            at = max(iteration, record.get('step', 0))
+            points.append((at, seconds + rate * (at - iteration), record))
     return points
 
 

@@ -1,0 +1,27 @@
+"""tools/analysis_tools/benchmark_model.py builds its four models from a recipe config and
+times them (tiny image, one repeat: the figures are the script's business, not the test's)."""
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize('config', ['r18_fpn_wider.py', 'r18_fpn_rendered_cpu.py'])
+def test_four_models_are_timed(config, capsys):
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_model', REPO / 'tools' / 'analysis_tools' / 'benchmark_model.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    tool.main([str(REPO / 'configs' / 'img2pose' / config), '--size', '160', '128',
+               '--repeat', '1', '--threads', '1', '--cfg-options',
+               'model.roi_head.pose_head.pose_mean=[0,0,0,0,0,6]',
+               'model.roi_head.pose_head.pose_stddev=[0.3,0.5,0.3,0.05,0.05,1.5]'])
+    out = capsys.readouterr().out
+    rows = re.findall(r'^(img2pose.*|Faster R-CNN.*?)\s+([\d.]+)\s+([\d.]+)\s+(\d+)$', out,
+                      re.M)
+    assert len(rows) == 4, out
+    assert all(float(train) > 0 and float(test) > 0 for _, train, test, _ in rows)
+    assert 'pose head overhead vs Faster R-CNN' in out

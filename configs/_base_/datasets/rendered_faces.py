@@ -47,10 +47,6 @@ val_dataloader = dict(
         data_prefix=dict(img='val/images/'),
         pipeline=test_pipeline))
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    dataset=dict(
-        data_root=data_root,
-        ann_file='annotations/other_annotations.txt',
-        data_prefix=dict(img='other/images/'),
-        pipeline=test_pipeline))
+    val_dataloader,
+    dataset=dict(val_dataloader['dataset'], ann_file='annotations/other_annotations.txt',
+                 data_prefix=dict(img='other/images/')))

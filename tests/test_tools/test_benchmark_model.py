@@ -15,10 +15,13 @@ def test_four_models_are_timed(config, capsys):
         'benchmark_model', REPO / 'tools' / 'analysis_tools' / 'benchmark_model.py')
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
+    head = 'model.roi_head.pose_head.'
+    references = REPO / 'mmpose6d' / 'pose_references'  # the CPU config's need its data
     tool.main([str(REPO / 'configs' / 'img2pose' / config), '--size', '160', '128',
                '--repeat', '1', '--threads', '1', '--cfg-options',
-               'model.roi_head.pose_head.pose_mean=[0,0,0,0,0,6]',
-               'model.roi_head.pose_head.pose_stddev=[0.3,0.5,0.3,0.05,0.05,1.5]'])
+               f'{head}pose_mean=[0,0,0,0,0,6]', f'{head}pose_stddev=[0.3,0.5,0.3,0.05,0.05,1.5]',
+               f'{head}reference68={references / "ref68.npy"}',
+               f'{head}reference5={references / "ref5.npy"}'])
     out = capsys.readouterr().out
     rows = re.findall(r'^(img2pose.*|Faster R-CNN.*?)\s+([\d.]+)\s+([\d.]+)\s+(\d+)$', out,
                       re.M)

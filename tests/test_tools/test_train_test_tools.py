@@ -173,7 +173,8 @@ def _r50_state_dict(tree):
     """The state dict of the CPU config's model with a ResNet-50 (another backbone depth)."""
     cfg = Config.fromfile(tree / CONFIG)
     cfg.model.backbone.depth = 50
-    cfg.model.neck.in_channels = [256, 512, 1024, 2048]
+    width = cfg.model.backbone.get('base_channels', 64)
+    cfg.model.neck.in_channels = [width * 4 * 2**i for i in range(4)]
     head = cfg.model.roi_head.pose_head
     for name in ('pose_mean', 'pose_stddev', 'reference68', 'reference5'):
         head[name] = str(tree / head[name])
@@ -194,6 +195,7 @@ def test_test_refuses_crafted_damaged_and_unfitting_checkpoints(dist_run, tree, 
     torch.save(dict(state_dict={f'x.{k}': v for k, v in good['state_dict'].items()}),
                tmp_path / 'unrelated.pth')
     torch.save(dict(state_dict=_r50_state_dict(tree)), tmp_path / 'r50.pth')
+    width = Config.fromfile(tree / CONFIG).model.backbone.get('base_channels', 64)
     expected = {
         'evil.pth': ["holds objects other than tensors and mmengine's training state "
                      '(posix.system)', '--trust-checkpoint'],
@@ -202,8 +204,8 @@ def test_test_refuses_crafted_damaged_and_unfitting_checkpoints(dist_run, tree, 
         'unrelated.pth': ["does not fit the model of this config (165 checkpoint tensors, 0 of "
                           "the model's 165", 'unexpected: x.backbone.conv1.weight'],
         'r50.pth': ['does not fit the model', 'unexpected: backbone.layer1.0.conv3.weight',
-                    'backbone.layer1.0.conv1.weight: checkpoint (64, 64, 1, 1), model '
-                    '(64, 64, 3, 3)'],
+                    f'backbone.layer1.0.conv1.weight: checkpoint ({width}, {width}, 1, 1), '
+                    f'model ({width}, {width}, 3, 3)'],
     }
     for name, parts in expected.items():
         stderr = _run([sys.executable, 'tools/test.py', CONFIG, str(tmp_path / name),

@@ -65,13 +65,16 @@ def _use_ext(input, pool_mode):
 
 def roi_align(input, rois, output_size, spatial_scale=1.0, sampling_ratio=0,
               pool_mode='avg', aligned=True):
-    """``mmcv.ops.roi_align``: features (B,C,H,W), rois (N,5) ``[batch, x1, y1, x2, y2]``
-    -> (N, C, *output_size); CPU average pooling runs on ``mmpose6d._ext``."""
+    """``mmcv.ops.roi_align``: features (B,C,H,W) in any memory format, rois (N,5)
+    ``[batch, x1, y1, x2, y2]`` -> (N, C, *output_size); CPU average pooling runs on
+    ``mmpose6d._ext``."""
     if _use_ext(input, pool_mode):
         return _RoIAlignCPU.apply(input, rois, _pair(output_size), float(spatial_scale),
                                   int(sampling_ratio), bool(aligned))
-    return mmcv_roi_align(input, rois, output_size, spatial_scale, sampling_ratio,
-                          pool_mode, aligned)
+    # mmcv's kernels read the features as NCHW-contiguous: channels-last ones (see
+    # Img2Pose's ``channels_last``) would be pooled from the wrong memory
+    return mmcv_roi_align(input.contiguous(), rois, output_size, spatial_scale,
+                          sampling_ratio, pool_mode, aligned)
 
 
 class RoIAlign(MMCVRoIAlign):

@@ -53,8 +53,15 @@ def _cached_archives(package, version, cache_dir, dist):
 
 
 def _pip_download(package, version, cache_dir, dist):
-    """Download the sdist or wheel of ``package==version`` into ``cache_dir``; its Path."""
-    binary = ['--no-binary', ':all:'] if dist == 'sdist' else ['--only-binary', ':all:']
+    """Download the sdist or wheel of ``package==version`` into ``cache_dir``; its Path.
+
+    pip prepares an sdist's metadata even for a download, by running its ``setup.py``.
+    That runs in this environment (``--no-build-isolation``), not in an isolated one:
+    setup scripts such as menpo3d's need numpy, which this environment has and an isolated
+    build environment lacks, so a venv over a bare interpreter would fail to fetch.
+    """
+    binary = (['--no-binary', ':all:', '--no-build-isolation'] if dist == 'sdist' else
+              ['--only-binary', ':all:'])
     with tempfile.TemporaryDirectory(dir=cache_dir, prefix='.pip-') as tmp:
         cmd = [sys.executable, '-m', 'pip', 'download', '--no-deps', *binary,
                f'{package}=={version}', '-d', tmp, '--disable-pip-version-check', '-q']

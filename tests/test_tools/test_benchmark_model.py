@@ -1,4 +1,4 @@
-"""tools/analysis_tools/benchmark_model.py builds its four models from a recipe config and
+"""tools/analysis_tools/benchmark_model.py builds its five models from a recipe config and
 times them (tiny image, one repeat: the figures are the script's business, not the test's)."""
 import importlib.util
 import re
@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize('config', ['r18_fpn_wider.py', 'r18_fpn_rendered_cpu.py'])
-def test_four_models_are_timed(config, capsys):
+def test_five_models_are_timed(config, capsys):
     spec = importlib.util.spec_from_file_location(
         'benchmark_model', REPO / 'tools' / 'analysis_tools' / 'benchmark_model.py')
     tool = importlib.util.module_from_spec(spec)
@@ -25,6 +25,10 @@ def test_four_models_are_timed(config, capsys):
     out = capsys.readouterr().out
     rows = re.findall(r'^(img2pose.*|Faster R-CNN.*?)\s+([\d.]+)\s+([\d.]+)\s+(\d+)$', out,
                       re.M)
-    assert len(rows) == 4, out
+    assert len(rows) == 5, out
     assert all(float(train) > 0 and float(test) > 0 for _, train, test, _ in rows)
     assert 'pose head overhead vs Faster R-CNN' in out
+    # the other layout of the same model: the CPU recipe runs channels-last
+    other = 'NCHW' if config == 'r18_fpn_rendered_cpu.py' else 'channels-last'
+    assert rows[4][0].strip() == f'img2pose, {other} layout'
+    assert 'channels-last vs NCHW layout: train' in out

@@ -61,3 +61,17 @@ def test_pip_failure_is_explained(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match=r'pip could not download the sdist of '
                                            r'no-such-pkg==0\.1 \(is the package registry'):
         fetch_package_file('no-such-pkg', '0.1', 'x.txt', tmp_path / 'cache')
+
+
+def test_sdist_whose_setup_needs_numpy_is_fetched(tmp_path, monkeypatch):
+    # like menpo3d's, this setup.py imports numpy while pip prepares its metadata: an
+    # isolated build environment has no numpy (nor, offline, setuptools) and would fail
+    setup = (b'import numpy\nfrom setuptools import setup\n'
+             b'setup(name="needs-numpy", version="0.3", packages=[])\n')
+    links = tmp_path / 'links'
+    links.mkdir()
+    _sdist(links, 'needs_numpy', '0.3', {'setup.py': setup, 'needs_numpy/c.txt': b'gamma'})
+    monkeypatch.setenv('PIP_NO_INDEX', '1')
+    monkeypatch.setenv('PIP_FIND_LINKS', str(links))
+    path = fetch_package_file('needs-numpy', '0.3', 'needs_numpy/c.txt', tmp_path / 'cache')
+    assert path.read_bytes() == b'gamma'

@@ -9,7 +9,9 @@ img2pose as configured (``mmpose6d.ops.RoIAlign``: ``sampling_ratio=2``, ``align
 as the original's torchvision RoIAlign, on mmpose6d's multi-threaded CPU kernel); img2pose
 with mmcv's single-threaded RoIAlign kernel (same numbers); Faster R-CNN with mmdet's default
 RoI layer (mmcv, ``sampling_ratio=0``, ``aligned=True``); Faster R-CNN with img2pose's RoI
-layer, so that the difference to the first row is the pose head and its post-processing.
+layer, so that its difference to img2pose in NCHW is the pose head and its post-processing
+(mmdet's models run NCHW); img2pose in the other memory layout (``channels_last`` flipped:
+the same model in NCHW or channels-last tensors).
 
     python tools/analysis_tools/benchmark_model.py configs/img2pose/r18_fpn_wider.py \
         --cfg-options model.roi_head.pose_head.pose_mean="[0,0,0,0,0,6]" \
@@ -44,7 +46,8 @@ def faster_rcnn_cfg(img2pose_model):
     widths and test settings."""
     cfg = copy.deepcopy(img2pose_model)
     cfg.type = 'mmdet.FasterRCNN'
-    cfg.pop('val_loss', None)  # Img2Pose's own argument
+    for own in ('val_loss', 'channels_last'):  # Img2Pose's own arguments
+        cfg.pop(own, None)
     roi = cfg.roi_head
     roi.type = 'mmdet.StandardRoIHead'
     roi.pop('pose_head')
@@ -151,11 +154,16 @@ def main(argv=None):
 
     rows = []
     mmdet_default = with_mmcv_roi_layer(faster_rcnn_cfg(cfg.model), 0, True)
+    channels_last = cfg.model.get('channels_last', False)  # mmdet's models run NCHW
+    other_layout = copy.deepcopy(cfg.model)
+    other_layout.channels_last = not channels_last
+    layouts = {False: 'NCHW', True: 'channels-last'}
     for name, model_cfg in [('img2pose (ours)', cfg.model),
                             ('img2pose, mmcv RoIAlign kernel',
                              with_mmcv_roi_layer(cfg.model, 2, False)),
                             ('Faster R-CNN, mmdet default RoIAlign', mmdet_default),
-                            ('Faster R-CNN, our RoI layer', faster_rcnn_cfg(cfg.model))]:
+                            ('Faster R-CNN, our RoI layer', faster_rcnn_cfg(cfg.model)),
+                            (f'img2pose, {layouts[not channels_last]} layout', other_layout)]:
         if name == 'img2pose (ours)':
             model = img2pose
         else:
@@ -170,11 +178,15 @@ def main(argv=None):
     print(f'{"model":38s} {"train step (s)":>15s} {"inference (s)":>14s} {"detections":>11s}')
     for name, train, test, dets in rows:
         print(f'{name:38s} {train:15.3f} {test:14.3f} {dets:11d}')
-    ours, same_roi = rows[0], rows[3]
-    print(f'pose head overhead vs Faster R-CNN (same RoIAlign): train '
-          f'{ours[1] / same_roi[1] - 1:+.1%}, inference {ours[2] / same_roi[2] - 1:+.1%}')
-    print(f'vs Faster R-CNN (mmdet default RoIAlign): train {ours[1] / rows[2][1]:.2f}x, '
-          f'inference {ours[2] / rows[2][2]:.2f}x the time')
+    # mmdet's Faster R-CNN runs NCHW: it is compared with img2pose in NCHW
+    fast, nchw = (rows[0], rows[4]) if channels_last else (rows[4], rows[0])
+    same_roi = rows[3]
+    print(f'pose head overhead vs Faster R-CNN (same RoIAlign, NCHW): train '
+          f'{nchw[1] / same_roi[1] - 1:+.1%}, inference {nchw[2] / same_roi[2] - 1:+.1%}')
+    print(f'vs Faster R-CNN (mmdet default RoIAlign, NCHW): train {nchw[1] / rows[2][1]:.2f}x, '
+          f'inference {nchw[2] / rows[2][2]:.2f}x the time')
+    print(f'channels-last vs NCHW layout: train {fast[1] / nchw[1]:.2f}x, inference '
+          f'{fast[2] / nchw[2]:.2f}x the time')
 
     for scale in args.tta_scales:
         ratio = scale / min(width, height)

@@ -28,12 +28,25 @@ class Img2Pose(TwoStageDetector):
             running statistics. Targets are the labelled faces of the validation samples,
             their boxes projected from their poses in the network input (the training
             pipeline's ``BoxesFromPoses``); the losses are averaged over processes.
+        channels_last: keep images, convolution weights and feature maps in the
+            channels-last memory format, oneDNN's fastest convolution layout on CPUs
+            (about 10 % off a 2-core train step of the CPU recipe). It changes no weight
+            and no result beyond float rounding, and checkpoints load either way.
         **kwargs: :class:`~mmdet.models.TwoStageDetector`'s arguments.
     """
 
-    def __init__(self, *args, val_loss=None, **kwargs):
+    def __init__(self, *args, val_loss=None, channels_last=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.val_loss = val_loss
+        self.channels_last = channels_last
+        if channels_last:
+            # in-place initialisation, load_state_dict and .to(device) keep this layout
+            self.to(memory_format=torch.channels_last)
+
+    def extract_feat(self, batch_inputs):
+        if self.channels_last:
+            batch_inputs = batch_inputs.contiguous(memory_format=torch.channels_last)
+        return super().extract_feat(batch_inputs)
 
     def val_step(self, data):
         outputs = super().val_step(data)

@@ -1,5 +1,6 @@
 """Img2Pose's validation loss: the training losses of a validation batch, as the original
-computes them (train mode, no gradients), for mmengine's ValLoop to average into val_loss."""
+computes them (train mode, no gradients), for mmengine's ValLoop to average into val_loss;
+its channels-last layout."""
 import copy
 from pathlib import Path
 
@@ -22,7 +23,7 @@ POSES = [[0.1, -0.2, 0.05, -0.3, 0.2, 8.0], [0.0, 0.3, 0.0, 0.5, 0.1, 10.0],
          [np.nan] * 6]
 
 
-def _model(val_loss):
+def _model(val_loss, channels_last=False):
     init_default_scope('mmpose6d')
     cfg = Config.fromfile(BASE).model
     cfg.roi_head.pose_head.update(pose_mean=[0, 0, 0, 0, 0, 6],
@@ -30,6 +31,7 @@ def _model(val_loss):
     cfg.train_cfg.rpn_proposal.update(nms_pre=500, max_per_img=200)
     cfg.test_cfg.rpn.update(nms_pre=500, max_per_img=100)
     cfg.val_loss = val_loss
+    cfg.channels_last = channels_last
     torch.manual_seed(0)
     return MODELS.build(cfg).eval()
 
@@ -86,3 +88,26 @@ def test_val_step_appends_the_losses(train_mode):
     metrics = _parse_losses(records, 'val')
     assert metrics['val_loss'] == pytest.approx(sum(v.item() for v in losses.values()),
                                                 rel=1e-6)
+
+
+def test_channels_last_is_the_same_model():
+    plain, fast = _model(None), _model(None, channels_last=True)
+    fast.load_state_dict(plain.state_dict())
+    weight = fast.backbone.conv1.weight
+    assert weight.is_contiguous(memory_format=torch.channels_last)
+    assert not weight.is_contiguous()  # loading kept the layout
+    assert plain.backbone.conv1.weight.is_contiguous()
+    data = plain.data_preprocessor(_batch(), False)
+    feats = fast.extract_feat(data['inputs'])
+    assert feats[0].is_contiguous(memory_format=torch.channels_last)
+    for ours, theirs in zip(feats, plain.extract_feat(data['inputs'])):
+        torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-5)
+    # whole predictions, through the RoI layer that reads channels-last features
+    with torch.no_grad():
+        expected = plain.predict(data['inputs'], copy.deepcopy(data['data_samples']))
+        got = fast.predict(data['inputs'], copy.deepcopy(data['data_samples']))
+    a, b = expected[0].pred_instances, got[0].pred_instances
+    assert len(a) > 0 and len(a) == len(b)
+    torch.testing.assert_close(b.scores, a.scores, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(b.poses, a.poses, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(b.bboxes, a.bboxes, rtol=1e-4, atol=1e-3)

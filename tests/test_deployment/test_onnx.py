@@ -24,6 +24,7 @@ REF68 = np.load(REPO / 'mmpose6d' / 'pose_references' / 'ref68.npy')
 HEIGHT, WIDTH = 256, 320
 CONFIG = f"""_base_ = {str(BASE)!r}
 model = dict(
+    channels_last={{channels_last}},
     roi_head=dict(pose_head=dict(pose_mean=[0, 0, 0, 0, 0, 6],
                                  pose_stddev=[0.3, 0.5, 0.3, 0.05, 0.05, 1.5])),
     test_cfg=dict(rcnn=dict(score_thr={{score_thr}})))
@@ -54,10 +55,10 @@ def face_image(seed, height=HEIGHT, width=WIDTH, num_faces=4):
     return image
 
 
-def random_model(config_path, score_thr):
+def random_model(config_path, score_thr, channels_last=False):
     """The base config's model with seeded random weights, the classifier's scores spread
     over (0, 1) (a random one gives ~0.5 everywhere)."""
-    config_path.write_text(CONFIG.format(score_thr=score_thr))
+    config_path.write_text(CONFIG.format(score_thr=score_thr, channels_last=channels_last))
     init_default_scope('mmpose6d')
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(str(config_path)).model)
@@ -66,11 +67,12 @@ def random_model(config_path, score_thr):
     return model.eval()
 
 
-@pytest.fixture(scope='module')
-def exported(tmp_path_factory):
-    """The tool's export of a random model saved as a checkpoint -> (model, session)."""
+@pytest.fixture(scope='module', params=[False, True], ids=['nchw', 'channels_last'])
+def exported(tmp_path_factory, request):
+    """The tool's export of a random model saved as a checkpoint -> (model, session), in
+    both memory layouts of the model."""
     tmp_path = tmp_path_factory.mktemp('onnx')
-    model = random_model(tmp_path / 'img2pose_random.py', 0.7)
+    model = random_model(tmp_path / 'img2pose_random.py', 0.7, channels_last=request.param)
     torch.save(dict(state_dict=model.state_dict()), tmp_path / 'random.pth')
     onnx_path = tmp_path / 'img2pose.onnx'
     result = subprocess.run(

@@ -7,7 +7,7 @@ image's proposals pass the score threshold (a trained model keeps few: the pose 
 only runs on those; ``--keep 1`` is the worst case). Rows:
 img2pose as configured (``mmpose6d.ops.RoIAlign``: ``sampling_ratio=2``, ``aligned=False``
 as the original's torchvision RoIAlign, on mmpose6d's multi-threaded CPU kernel); img2pose
-with mmcv's single-threaded RoIAlign kernel (same numbers); Faster R-CNN with mmdet's default
+with mmcv's single-threaded RoIAlign kernel (same numbers, NCHW); Faster R-CNN with mmdet's default
 RoI layer (mmcv, ``sampling_ratio=0``, ``aligned=True``); Faster R-CNN with img2pose's RoI
 layer, so that its difference to img2pose in NCHW is the pose head and its post-processing
 (mmdet's models run NCHW); img2pose in the other memory layout (``channels_last`` flipped:
@@ -33,8 +33,11 @@ from mmpose6d.utils.benchmark import median_seconds
 
 
 def with_mmcv_roi_layer(model_cfg, sampling_ratio, aligned):
-    """``model_cfg`` with mmdet's SingleRoIExtractor and mmcv's RoIAlign."""
+    """``model_cfg`` with mmdet's SingleRoIExtractor and mmcv's RoIAlign (NCHW features:
+    mmcv's layer reads no other layout)."""
     cfg = copy.deepcopy(model_cfg)
+    if 'channels_last' in cfg:
+        cfg.channels_last = False
     cfg.roi_head.bbox_roi_extractor.type = 'mmdet.SingleRoIExtractor'
     cfg.roi_head.bbox_roi_extractor.roi_layer = dict(
         type='RoIAlign', output_size=7, sampling_ratio=sampling_ratio, aligned=aligned)

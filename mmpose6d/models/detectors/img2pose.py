@@ -6,6 +6,7 @@ from mmengine.dist import all_reduce
 from mmengine.structures import BaseDataElement, InstanceData
 
 from mmpose6d.geometry import pose_to_bbox
+from mmpose6d.ops import RoIAlign
 from mmpose6d.registry import MODELS
 
 
@@ -31,7 +32,9 @@ class Img2Pose(TwoStageDetector):
         channels_last: keep images, convolution weights and feature maps in the
             channels-last memory format, oneDNN's fastest convolution layout on CPUs
             (about 10 % off a 2-core train step of the CPU recipe). It changes no weight
-            and no result beyond float rounding, and checkpoints load either way.
+            and no result beyond float rounding, and checkpoints load either way. The RoI
+            layers must be :class:`mmpose6d.ops.RoIAlign`: mmcv's own read the features
+            as NCHW-contiguous memory and would pool the wrong values.
         **kwargs: :class:`~mmdet.models.TwoStageDetector`'s arguments.
     """
 
@@ -40,6 +43,14 @@ class Img2Pose(TwoStageDetector):
         self.val_loss = val_loss
         self.channels_last = channels_last
         if channels_last:
+            layers = getattr(self.roi_head.bbox_roi_extractor, 'roi_layers', [])
+            foreign = [type(layer).__name__ for layer in layers
+                       if not isinstance(layer, RoIAlign)]
+            if foreign or not layers:
+                raise ValueError(
+                    f'channels_last=True needs mmpose6d.ops.RoIAlign RoI layers (in '
+                    f'OpsRoIExtractor), not {foreign or "none"}: they read channels-last '
+                    'features, mmcv\'s layers read them as NCHW and pool wrong values')
             # in-place initialisation, load_state_dict and .to(device) keep this layout
             self.to(memory_format=torch.channels_last)
 

@@ -111,3 +111,18 @@ def test_channels_last_is_the_same_model():
     torch.testing.assert_close(b.scores, a.scores, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(b.poses, a.poses, rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(b.bboxes, a.bboxes, rtol=1e-4, atol=1e-3)
+
+
+def test_channels_last_refuses_mmcv_roi_layers():
+    init_default_scope('mmpose6d')
+    cfg = Config.fromfile(BASE).model
+    cfg.roi_head.pose_head.update(pose_mean=[0, 0, 0, 0, 0, 6],
+                                  pose_stddev=[.3, .5, .3, .05, .05, 1.5])
+    cfg.roi_head.bbox_roi_extractor.type = 'mmdet.SingleRoIExtractor'
+    cfg.roi_head.bbox_roi_extractor.roi_layer = dict(type='RoIAlign', output_size=7,
+                                                     sampling_ratio=2, aligned=False)
+    MODELS.build(cfg)  # NCHW: mmcv's layer is fine
+    cfg.channels_last = True
+    with pytest.raises(ValueError, match=r"needs mmpose6d.ops.RoIAlign RoI layers .* not "
+                                         r"\['RoIAlign', 'RoIAlign', 'RoIAlign', 'RoIAlign'\]"):
+        MODELS.build(cfg)

@@ -15,7 +15,8 @@ scan_reference5 = data_root + 'scan_ref5.npy'
 # MLPs: about a third of the WIDER model's train step on 2 cores
 channels = 64
 model = dict(
-    # oneDNN's channels-last convolutions: the same model, a faster CPU step
+    # oneDNN's channels-last convolutions: the same model, faster on CPUs (inference;
+    # training with AVX-512)
     channels_last=True,
     # no pretrained weights offline: train the whole backbone, BN included
     backbone=dict(base_channels=32, frozen_stages=-1,

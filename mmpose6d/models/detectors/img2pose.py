@@ -30,8 +30,9 @@ class Img2Pose(TwoStageDetector):
             their boxes projected from their poses in the network input (the training
             pipeline's ``BoxesFromPoses``); the losses are averaged over processes.
         channels_last: keep images, convolution weights and feature maps in the
-            channels-last memory format, oneDNN's fastest convolution layout on CPUs
-            (about 10 % off a 2-core train step of the CPU recipe). It changes no weight
+            channels-last memory format, oneDNN's faster convolution layout on CPUs (for
+            the CPU recipe on 2 cores: 0.85x the inference time; 0.93x the train step with
+            AVX-512, no gain with AVX2 only). It changes no weight
             and no result beyond float rounding, and checkpoints load either way. The RoI
             layers must be :class:`mmpose6d.ops.RoIAlign`: mmcv's own read the features
             as NCHW-contiguous memory and would pool the wrong values.

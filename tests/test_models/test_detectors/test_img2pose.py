@@ -23,7 +23,7 @@ POSES = [[0.1, -0.2, 0.05, -0.3, 0.2, 8.0], [0.0, 0.3, 0.0, 0.5, 0.1, 10.0],
          [np.nan] * 6]
 
 
-def _model(val_loss, channels_last=False):
+def _model_cfg(val_loss=None, channels_last=False):
     init_default_scope('mmpose6d')
     cfg = Config.fromfile(BASE).model
     cfg.roi_head.pose_head.update(pose_mean=[0, 0, 0, 0, 0, 6],
@@ -32,6 +32,11 @@ def _model(val_loss, channels_last=False):
     cfg.test_cfg.rpn.update(nms_pre=500, max_per_img=100)
     cfg.val_loss = val_loss
     cfg.channels_last = channels_last
+    return cfg
+
+
+def _model(val_loss, channels_last=False):
+    cfg = _model_cfg(val_loss, channels_last)
     torch.manual_seed(0)
     return MODELS.build(cfg).eval()
 
@@ -114,10 +119,7 @@ def test_channels_last_is_the_same_model():
 
 
 def test_channels_last_refuses_mmcv_roi_layers():
-    init_default_scope('mmpose6d')
-    cfg = Config.fromfile(BASE).model
-    cfg.roi_head.pose_head.update(pose_mean=[0, 0, 0, 0, 0, 6],
-                                  pose_stddev=[.3, .5, .3, .05, .05, 1.5])
+    cfg = _model_cfg()
     cfg.roi_head.bbox_roi_extractor.type = 'mmdet.SingleRoIExtractor'
     cfg.roi_head.bbox_roi_extractor.roi_layer = dict(type='RoIAlign', output_size=7,
                                                      sampling_ratio=2, aligned=False)

@@ -28,6 +28,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
 from mmpose6d.geometry import pose_to_bbox
+from mmpose6d.models.detectors import resolve_channels_last
 from mmpose6d.registry import MODELS
 from mmpose6d.utils.benchmark import median_seconds
 
@@ -157,7 +158,8 @@ def main(argv=None):
 
     rows = []
     mmdet_default = with_mmcv_roi_layer(faster_rcnn_cfg(cfg.model), 0, True)
-    channels_last = cfg.model.get('channels_last', False)  # mmdet's models run NCHW
+    # mmdet's models run NCHW; 'auto' as the model resolves it on this CPU
+    channels_last = resolve_channels_last(cfg.model.get('channels_last', False))
     other_layout = copy.deepcopy(cfg.model)
     other_layout.channels_last = not channels_last
     layouts = {False: 'NCHW', True: 'channels-last'}

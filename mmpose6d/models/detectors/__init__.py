@@ -1,3 +1,3 @@
-from .img2pose import Img2Pose
+from .img2pose import Img2Pose, resolve_channels_last
 
-__all__ = ['Img2Pose']
+__all__ = ['Img2Pose', 'resolve_channels_last']

@@ -14,6 +14,7 @@ from mmengine.runner.loops import _parse_losses, _update_losses
 from mmengine.structures import InstanceData
 
 from mmpose6d.geometry import pose_to_bbox
+from mmpose6d.models.detectors import resolve_channels_last
 from mmpose6d.registry import MODELS
 
 BASE = Path(__file__).resolve().parents[3] / 'configs/_base_/models/img2pose_r18_fpn.py'
@@ -128,3 +129,20 @@ def test_channels_last_refuses_mmcv_roi_layers():
     with pytest.raises(ValueError, match=r"needs mmpose6d.ops.RoIAlign RoI layers .* not "
                                          r"\['RoIAlign', 'RoIAlign', 'RoIAlign', 'RoIAlign'\]"):
         MODELS.build(cfg)
+
+
+@pytest.mark.parametrize('capability, expected', [('AVX512', True), ('AVX512_BF16', True),
+                                                  ('AVX2', False), ('DEFAULT', False)])
+def test_channels_last_auto_follows_the_cpu(monkeypatch, capability, expected):
+    monkeypatch.setattr(torch.backends.cpu, 'get_cpu_capability', lambda: capability)
+    assert resolve_channels_last('auto') is expected
+    model = _model(None, channels_last='auto')
+    assert model.channels_last is expected
+    assert model.backbone.conv1.weight.is_contiguous(
+        memory_format=torch.channels_last) is expected
+
+
+def test_channels_last_rejects_other_values():
+    assert resolve_channels_last(True) is True and resolve_channels_last(False) is False
+    with pytest.raises(ValueError, match="channels_last must be True, False or 'auto', not 1"):
+        resolve_channels_last(1)

@@ -42,8 +42,9 @@ class Img2Pose(TwoStageDetector):
             pipeline's ``BoxesFromPoses``); the losses are averaged over processes.
         channels_last: keep images, convolution weights and feature maps in the
             channels-last memory format, oneDNN's faster convolution layout on some CPUs
-            (measured for the CPU recipe on 2 cores: 0.85x the inference time; the train
-            step 0.93x with AVX-512 but 1.19x with AVX2 only), or ``'auto'``: channels-last
+            (measured for the CPU recipe on 2 cores: with AVX-512 0.93x the train step and
+            0.85x the inference time; with AVX2 only 1.19x the train step on the quick-start's
+            data, inference about even), or ``'auto'``: channels-last
             where PyTorch's CPU kernels use AVX-512 (:func:`resolve_channels_last`). It
             changes no weight and no result beyond float rounding, and checkpoints load
             either way. The RoI layers must be :class:`mmpose6d.ops.RoIAlign`: mmcv's own

@@ -28,7 +28,6 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
 from mmpose6d.geometry import pose_to_bbox
-from mmpose6d.models.detectors import resolve_channels_last
 from mmpose6d.registry import MODELS
 from mmpose6d.utils.benchmark import median_seconds
 
@@ -158,8 +157,7 @@ def main(argv=None):
 
     rows = []
     mmdet_default = with_mmcv_roi_layer(faster_rcnn_cfg(cfg.model), 0, True)
-    # mmdet's models run NCHW; 'auto' as the model resolves it on this CPU
-    channels_last = resolve_channels_last(cfg.model.get('channels_last', False))
+    channels_last = img2pose.channels_last  # as resolved on this CPU; mmdet's models run NCHW
     other_layout = copy.deepcopy(cfg.model)
     other_layout.channels_last = not channels_last
     layouts = {False: 'NCHW', True: 'channels-last'}

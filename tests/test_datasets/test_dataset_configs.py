@@ -32,7 +32,7 @@ def test_scales():
     wider = Config.fromfile(CONFIGS / 'wider_img2pose.py')
     assert wider.train_scales == [(1400, s) for s in (640, 672, 704, 736, 768, 800)]
     rendered = Config.fromfile(CONFIGS / 'rendered_faces.py')
-    assert rendered.train_scales == [(512, s) for s in (320, 352, 384)]
+    assert rendered.train_scales == [(448, s) for s in (288, 320, 352)]
     # validated on val, tested on the differently drawn `other` split
     assert rendered.val_dataloader.dataset.ann_file == 'annotations/val_annotations.txt'
     assert rendered.test_dataloader.dataset.ann_file == 'annotations/other_annotations.txt'
@@ -79,7 +79,10 @@ def test_config_pipelines_run(name, synth, tmp_path):
         assert (boxes[:, 2:] <= torch.tensor([w, h])).all()
     sample = test_set[0]
     meta = sample['data_samples'].metainfo
-    assert meta['ori_shape'] == (360, 480) and min(meta['img_shape']) == cfg.test_scale[1]
+    # keep_ratio: the largest size within (long, short) of test_scale, rounded
+    factor = min(cfg.test_scale[0] / 480, cfg.test_scale[1] / 360)
+    assert meta['ori_shape'] == (360, 480)
+    assert meta['img_shape'] == (int(360 * factor + 0.5), int(480 * factor + 0.5))
     gt = sample['data_samples'].gt_instances
     assert len(gt) == 3 and gt.num_landmarks.tolist() == [68, 5, 0]
     assert torch.isnan(gt.poses[2]).all() and torch.isfinite(gt.poses[:2]).all()

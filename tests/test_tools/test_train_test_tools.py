@@ -1,5 +1,6 @@
-"""tools/dist_train.sh (2 processes, gloo), tools/test.py --tta on a tiny rendered set, and
-both tools given crafted, damaged or unfitting checkpoints.
+"""tools/dist_train.sh (2 processes, gloo), tools/test.py --tta on a tiny rendered set,
+both tools given crafted, damaged or unfitting checkpoints, and
+tools/analysis_tools/benchmark_train_step.py on that set.
 
 The CPU config reads ``data/rendered/`` relative to the working directory, so the tools run
 in a scratch tree whose ``tools`` and ``configs`` link to this checkout (the packaged
@@ -21,6 +22,7 @@ from bad_inputs import WritesMarker
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from mmpose6d.models.detectors import resolve_channels_last
 from mmpose6d.registry import MODELS
 from mmpose6d.utils.checkpoint import read_checkpoint
 
@@ -167,6 +169,26 @@ def test_wider_recipe_trains_on_the_validation_loss(tree):
     assert re.search(r'Epoch\(val\) \[2\]\[\d+/\d+\].*face_pose/AP50', log)
     assert 'Skip early stopping' not in log and 'not in metrics' not in log
     assert len(list((tree / 'work_dirs' / 'wider').glob('best_val_loss_epoch_*.pth'))) == 1
+
+
+def test_benchmark_train_step_times_both_layouts(tree):
+    """tools/analysis_tools/benchmark_train_step.py on the CPU config's own (tiny) training
+    data: one row per memory layout, the configured one ('auto' on this CPU) marked."""
+    out = _run([sys.executable, 'tools/analysis_tools/benchmark_train_step.py', CONFIG,
+                '--steps', '2', '--warmup', '1', '--threads', '1'], tree)
+    rows = re.findall(r'^(NCHW|channels-last)( \(configured\))?\s+([\d.]+)\s+([\d.]+)$', out,
+                      re.M)
+    assert len(rows) == 2 and {r[0] for r in rows} == {'NCHW', 'channels-last'}, out
+    assert all(float(mean) > 0 and float(median) > 0 for *_, mean, median in rows)
+    configured = 'channels-last' if resolve_channels_last('auto') else 'NCHW'
+    assert rows[0][:2] == (configured, ' (configured)') and not rows[1][1]
+    assert re.search(r'^(NCHW|channels-last) vs (NCHW|channels-last): [\d.]+x the mean time$',
+                     out, re.M)
+    assert 'CPU capability' in out and 'batch 2' in out
+    # a step count that times nothing is refused
+    err = _run([sys.executable, 'tools/analysis_tools/benchmark_train_step.py', CONFIG,
+                '--steps', '0'], tree, check=False)
+    assert '--steps must be >= 1' in err
 
 
 def _r50_state_dict(tree):

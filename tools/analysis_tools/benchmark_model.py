@@ -23,13 +23,12 @@ import copy
 import numpy as np
 import torch
 from mmdet.structures import DetDataSample
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
+from mmengine.config import DictAction
 from mmengine.structures import InstanceData
 
 from mmpose6d.geometry import pose_to_bbox
 from mmpose6d.registry import MODELS
-from mmpose6d.utils.benchmark import median_seconds
+from mmpose6d.utils.benchmark import benchmark_config, median_seconds
 
 
 def with_mmcv_roi_layer(model_cfg, sampling_ratio, aligned):
@@ -142,13 +141,7 @@ def main(argv=None):
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. the pose statistics')
     args = parser.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    init_default_scope('mmpose6d')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.model.backbone.init_cfg = None  # random weights: no download
+    cfg = benchmark_config(args.config, args.cfg_options, args.threads)
     width, height = args.size
     img2pose = MODELS.build(cfg.model)
     reference68 = img2pose.roi_head.pose_head.reference68.double().numpy()

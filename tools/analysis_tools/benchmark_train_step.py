@@ -18,12 +18,12 @@ import statistics
 import time
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.optim import build_optim_wrapper
-from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 from mmpose6d.registry import MODELS
+from mmpose6d.utils.benchmark import benchmark_config
 
 LAYOUTS = {False: 'NCHW', True: 'channels-last'}
 
@@ -55,13 +55,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.steps < 1 or args.warmup < 0:
         parser.error('--steps must be >= 1 and --warmup >= 0')
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    init_default_scope('mmpose6d')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.model.backbone.init_cfg = None  # no download: the timing does not need trained weights
+    cfg = benchmark_config(args.config, args.cfg_options, args.threads)
     loader_cfg = copy.deepcopy(cfg.train_dataloader)
     loader_cfg.update(num_workers=0, persistent_workers=False)
     loader = Runner.build_dataloader(loader_cfg, seed=0)

@@ -21,9 +21,10 @@ def _point_references_to(steps, ref68, ref5):
     """Pipeline steps with their 3D reference files replaced (a fresh clone has no rendered
     data, whose scan references the CPU config uses)."""
     for step in steps:
-        if 'transforms' in step:  # TestTimeAug
+        if 'transforms' in step:  # Img2PoseTestTimeAug (a list), TestTimeAug (groups)
             for group in step['transforms']:
-                _point_references_to(group, ref68, ref5)
+                _point_references_to(group if isinstance(group, list) else [group], ref68,
+                                     ref5)
         if 'reference68' in step:
             step['reference68'] = ref68
         if 'reference5' in step:
@@ -49,10 +50,16 @@ def test_config_builds(path, golden, tmp_path):
     assert [type(layer) for layer in layers] == [RoIAlign] * 4
     assert [(layer.sampling_ratio, layer.aligned, layer.spatial_scale) for layer in layers] == \
         [(2, False, 1 / 4), (2, False, 1 / 8), (2, False, 1 / 16), (2, False, 1 / 32)]
-    for pipeline in (cfg.train_dataloader.dataset.pipeline, cfg.test_dataloader.dataset.pipeline,
-                     cfg.tta_pipeline):
+    test_only = 'train_dataloader' not in cfg  # the head-pose benchmarks
+    pipelines = [cfg.test_dataloader.dataset.pipeline]
+    if not test_only:
+        pipelines += [cfg.train_dataloader.dataset.pipeline, cfg.tta_pipeline]
+    for pipeline in pipelines:
         _point_references_to(pipeline, str(tmp_path / 'ref68.npy'), str(tmp_path / 'ref5.npy'))
         assert len(Compose(pipeline).transforms) == len(pipeline)
+    if test_only:  # the notebooks' RPN test settings
+        assert (cfg.model.test_cfg.rpn.nms_pre, cfg.model.test_cfg.rpn.max_per_img) == (500, 10)
+        return
     assert cfg.optim_wrapper.clip_grad.max_norm == 10
     assert cfg.tta_model.type == 'Img2PoseTTAModel'
 
@@ -83,7 +90,7 @@ def test_wider_recipe_values():
         ('less', 0.1, 3, 1e-3, 'rel', 1, 1e-5)
     stop = cfg.custom_hooks[0]
     assert (stop.type, stop.monitor, stop.rule, stop.patience) == \
-        ('EarlyStoppingHook', 'val_loss', 'less', 5)
+        ('LazyEarlyStoppingHook', 'val_loss', 'less', 5)
     assert cfg.default_hooks.checkpoint.save_best == 'val_loss'
     assert cfg.model.val_loss == dict(train_mode=True)
     assert cfg.train_cfg.val_interval == 1

@@ -82,7 +82,7 @@ def toy_runner(work_dir, recipe='cpu', max_length=4, interval=2, load_from=None,
                      min_value=1e-5, by_epoch=True)
             ],
             custom_hooks=[
-                dict(type='EarlyStoppingHook', monitor='val_loss', rule='less', patience=5)
+                dict(type='LazyEarlyStoppingHook', monitor='val_loss', rule='less', patience=5)
             ])
         checkpoint = dict(type=checkpoint_type, interval=interval, save_best='val_loss',
                           rule='less')

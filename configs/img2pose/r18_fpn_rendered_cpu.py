@@ -90,9 +90,4 @@ custom_hooks = [
 
 tta_model = dict(type='Img2PoseTTAModel', tta_cfg=dict(iou_thr=0.6, max_per_img=100))
 tta_scales = [288, 352]
-tta_pipeline = [
-    dict(type='LoadPoseImage'),
-    dict(type='mmdet.TestTimeAug',
-         transforms=[[dict(_base_.tta_resize, scale=(100000, s)) for s in tta_scales],
-                     *_base_.tta_flip_and_pack])
-]
+tta_pipeline = [_base_.tta_pipeline[0], dict(_base_.tta_pipeline[1], scales=tta_scales)]

@@ -3,8 +3,8 @@
 Both give one face per image and its ground-truth Euler angles in degrees, ``gt_euler`` =
 (pitch, yaw, roll) in the AFLW convention of :func:`mmpose6d.geometry.rotvec_to_euler`
 (``docs/geometry.md``, "Euler angles for head-pose benchmarks"). Each data info holds them
-twice: in its single instance and at the top level (``gt_euler``, and for AFLW ``gt_bbox``),
-so that ``PackPoseDetInputs(extra_meta_keys=('gt_euler', 'gt_bbox'))`` hands them to
+twice: in its single instance and at the top level (``gt_euler``, and for AFLW ``gt_bbox``
+and ``gt_translation``), so that ``PackPoseDetInputs(extra_meta_keys=(...))`` hands them to
 :class:`~mmpose6d.evaluation.HeadPoseMetric` in the data sample's metainfo, untouched by the
 resize.
 
@@ -14,12 +14,16 @@ Rz(roll)``. A matrix gives back ``|yaw| <= 90``: a gt yaw in (90, 99] (kept by t
 protocol) is predicted, at best, as the equivalent triple (pitch +- 180, 180 - yaw,
 roll +- 180), as in the original evaluation.
 
+Both accept the lists of the original evaluation notebooks as ``ann_file``
+(``AFLW2000_annotations.txt``, ``BIWI_annotations.txt``), with their paths as published.
+
 Bad files are skipped with a counted reason (:mod:`~mmpose6d.datasets.skip_counter`), each
 logged once with the file and the problem: ``ann/missing_file``, ``ann/unreadable_mat``,
 ``ann/missing_key``, ``ann/bad_shape``, ``ann/malformed_pose``, ``ann/bad_rotation``,
-``image/missing``, ``image/corrupt``. Protocol skips (AFLW angles beyond ``max_angle``) are
-not errors: they are not logged one by one, but counted beside the errors in the dataset's
-``skip_counts`` (``skip_counts['protocol/angle_beyond_99']``) and its summary line.
+``ann/pnp_failed`` (AFLW: no PnP pose from the 68 points), ``image/missing``,
+``image/corrupt``. Protocol skips (AFLW angles beyond ``max_angle``) are not errors: they are
+not logged one by one, but counted beside the errors in the dataset's ``skip_counts``
+(``skip_counts['protocol/angle_beyond_99']``) and its summary line.
 """
 import os
 import os.path as osp
@@ -30,8 +34,9 @@ import numpy as np
 from mmdet.datasets import BaseDetDataset
 from mmengine.logging import MMLogger
 
-from mmpose6d.geometry import matrix_to_euler
+from mmpose6d.geometry import image_pose_from_landmarks, landmarks_to_bbox, matrix_to_euler
 from mmpose6d.registry import DATASETS
+from mmpose6d.utils.array_io import DEFAULT_REFERENCE68, load_array
 
 from .img2pose_dataset import FACE_METAINFO
 from .skip_counter import SKIPS, AnnotationError, format_counts
@@ -90,10 +95,11 @@ def read_biwi_pose(path):
 class _HeadPoseDataset(BaseDetDataset):
     """One face per image with ``gt_euler``; subclasses list the samples and parse one.
 
-    ``ann_file`` (optional) lists the samples to use, one name per line (see the subclass);
-    without it every sample under ``data_prefix['img']`` is used, in sorted order. With
-    ``check_images`` a missing image or one whose header does not decode is skipped (test
-    pipelines may not drop samples) and ``height``/``width`` are read from the header.
+    ``ann_file`` (optional) lists the samples to use, one per line, the first word of each
+    line read (see the subclass); without it every sample under ``data_prefix['img']`` is
+    used, in sorted order. With ``check_images`` a missing image or one whose header does not
+    decode is skipped (test pipelines may not drop samples) and ``height``/``width`` are read
+    from the header.
     """
 
     METAINFO = FACE_METAINFO
@@ -114,6 +120,11 @@ class _HeadPoseDataset(BaseDetDataset):
 
     def _parse(self, name):
         raise NotImplementedError
+
+    def _complete(self, info):
+        """The data info once ``height``/``width`` are known; may raise
+        :class:`AnnotationError`."""
+        return info
 
     def _image_size(self, path):
         """(height, width) from the image header, or None after counting the skip."""
@@ -138,17 +149,16 @@ class _HeadPoseDataset(BaseDetDataset):
         for name in self._list_names():
             try:
                 info = self._parse(name)
+                if info is None:
+                    continue
+                if self.check_images:
+                    size = self._image_size(info['img_path'])
+                    if size is None:
+                        continue
+                    info['height'], info['width'] = size
+                data_list.append(self._complete(info))
             except AnnotationError as err:
                 SKIPS.add(err.reason, str(err))
-                continue
-            if info is None:
-                continue
-            if self.check_images:
-                size = self._image_size(info['img_path'])
-                if size is None:
-                    continue
-                info['height'], info['width'] = size
-            data_list.append(info)
         self.skip_counts = SKIPS.since(snapshot) + self._protocol_skips
         summary = (f'{type(self).__name__}({self._folder()}): {len(data_list)} images; '
                    f'skipped: {format_counts(self.skip_counts)}')
@@ -159,40 +169,64 @@ class _HeadPoseDataset(BaseDetDataset):
         return data_list
 
     def _read_names(self):
+        """The first word of every non-empty line of ``ann_file``."""
         with open(self.ann_file) as f:
-            return [line.strip() for line in f if line.strip()]
+            return [line.split()[0] for line in f if line.strip()]
 
 
 @DATASETS.register_module()
 class AFLW2000Dataset(_HeadPoseDataset):
     """AFLW2000-3D: ``imageXXXXX.jpg`` / ``imageXXXXX.mat`` pairs in ``data_prefix['img']``
-    (default: ``data_root``).
+    (default: ``data_root``), with the targets of img2pose's evaluation notebook.
 
     Each ``.mat`` holds ``pt3d_68`` (3x68: x, y in image pixels, z) and ``Pose_Para`` (1x7:
-    pitch, yaw, roll in radians, then tx, ty, tz, scale). The face's ``bbox`` is the extent
-    of ``pt3d_68[:2]`` (min/max of the 68 x and y, as stored, not rounded): the box the
-    original img2pose protocol matches predictions against by IoU. ``gt_euler`` is
-    ``degrees(Pose_Para[:3])`` (pitch, yaw, roll).
+    pitch, yaw, roll in radians, then tx, ty, tz, scale). ``gt_euler`` is
+    ``degrees(Pose_Para[:3])`` (pitch, yaw, roll). The 68 points (x, y) give the rest, as in
+    the notebook:
+
+    - ``gt_translation`` (3,): the translation of the EPnP pose of ``reference68`` (the
+      model's 68-point reference) solved directly in the image camera, f = w + h, centre
+      (w // 2, h // 2) (:func:`~mmpose6d.geometry.image_pose_from_landmarks`).
+    - ``gt_bbox`` (4,), the box predictions are matched against: with
+      ``target_box='expanded'`` (the notebook's) the points' box scaled 1.1 x 1.1 and grown
+      by 0.3 of their extent on the forehead side, the side chosen by that PnP pose's
+      rotation-vector z as if it were the roll (:func:`~mmpose6d.geometry.landmarks_to_bbox`:
+      integral, clipped to the image); ``'extent'``: the min/max of the points.
 
     Protocol: images whose gt angles exceed ``max_angle`` (99 degrees) in absolute value are
-    skipped here, so the metric sees exactly the evaluated set; on the official 2000 images
-    this keeps 1969 (``skip_counts`` and the log give the count; ``max_angle=None`` keeps
-    all).
+    skipped, as the notebook skips them before predicting, so the metric sees exactly the
+    evaluated set; on the official 2000 images this keeps 1969 (``skip_counts`` and the log
+    give the count; ``max_angle=None`` keeps all).
 
-    ``ann_file`` (optional) lists image names (``image00002``, with or without extension).
-    Instances: ``dict(bbox, bbox_label=0, ignore_flag=0, landmarks=(68,2) float32,
-    gt_euler=(3,))``; the data info also has ``gt_euler`` and ``gt_bbox`` (float64) at the top.
+    ``ann_file`` (optional) lists images, one per line, with or without folder and
+    extension: the notebook's ``AFLW2000_annotations.txt`` (``../../datasets/AFLW2000/
+    image00002.jpg``) works as published; without it every ``.jpg`` of the folder is used.
+    The target needs each image's size, read from its header (``check_images`` must stay
+    True). Instances: ``dict(bbox=gt_bbox, bbox_label=0, ignore_flag=0, landmarks=(68,2),
+    gt_euler=(3,))``; the data info also has ``gt_euler``, ``gt_bbox`` and ``gt_translation``
+    (float64) at the top.
     """
 
-    def __init__(self, *args, max_angle=99.0, **kwargs):
+    TARGET_BOXES = ('expanded', 'extent')
+
+    def __init__(self, *args, max_angle=99.0, target_box='expanded',
+                 reference68=DEFAULT_REFERENCE68, **kwargs):
+        if target_box not in self.TARGET_BOXES:
+            raise ValueError(f'target_box must be one of {self.TARGET_BOXES}, not '
+                             f'{target_box!r}')
+        if not kwargs.get('check_images', True):
+            raise ValueError('AFLW2000Dataset reads every image size for its targets: '
+                             'check_images=False is not supported')
         self.max_angle = max_angle
+        self.target_box = target_box
+        self.reference68 = load_array(reference68, (68, 3), 'reference68')
         super().__init__(*args, **kwargs)
 
     def _list_names(self):
         if self.ann_file:
             return [osp.splitext(osp.basename(n))[0] for n in self._read_names()]
         folder = self._folder()
-        return sorted(osp.splitext(n)[0] for n in os.listdir(folder) if n.endswith('.mat'))
+        return sorted(osp.splitext(n)[0] for n in os.listdir(folder) if n.endswith('.jpg'))
 
     def _parse(self, name):
         folder = self._folder()
@@ -202,15 +236,32 @@ class AFLW2000Dataset(_HeadPoseDataset):
         if self.max_angle is not None and (np.abs(euler) > self.max_angle).any():
             self._protocol_skips[PROTOCOL_SKIP] += 1
             return None
-        xy = points[:2].T
-        bbox = np.concatenate([xy.min(0), xy.max(0)])
-        face = dict(bbox=bbox.tolist(), bbox_label=0, ignore_flag=0,
-                    landmarks=xy.astype(np.float32), gt_euler=euler)
+        face = dict(bbox_label=0, ignore_flag=0, landmarks=points[:2].T.copy(), gt_euler=euler)
         return dict(img_path=osp.join(folder, f'{name}.jpg'), img_id=name,
-                    ann_path=mat_path, instances=[face], gt_euler=euler, gt_bbox=bbox)
+                    ann_path=mat_path, instances=[face], gt_euler=euler)
+
+    def _complete(self, info):
+        """The targets of the image camera: PnP translation and box."""
+        face, = info['instances']
+        xy = face['landmarks']
+        image_wh = np.array([info['width'], info['height']], np.float64)
+        pose, (reason, ) = image_pose_from_landmarks(xy[None], image_wh, self.reference68,
+                                                     return_reasons=True)
+        if reason:
+            raise AnnotationError('ann/pnp_failed', f'{info["ann_path"]}: pt3d_68 gives no '
+                                  f'PnP pose ({reason})')
+        if self.target_box == 'expanded':
+            bbox = landmarks_to_bbox(xy[None], pose[:, 2], image_wh)[0]
+        else:
+            bbox = np.concatenate([xy.min(0), xy.max(0)])
+        face['bbox'] = bbox.tolist()
+        info.update(gt_bbox=bbox, gt_translation=pose[0, 3:])
+        return info
 
 
 _BIWI_POSE = re.compile(r'frame_(\d+)_pose\.txt$')
+#: a listed BIWI frame: ``01/frame_00003`` or the notebook's ``.../01/frame_00003_rgb.png``
+_BIWI_LISTED = re.compile(r'(?:^|/)(\d+)/(frame_\d+)(?:_rgb\.png)?$')
 
 
 @DATASETS.register_module()
@@ -218,17 +269,21 @@ class BIWIDataset(_HeadPoseDataset):
     """BIWI Kinect head pose database, raw layout: ``<subject 01..24>/frame_<n>_rgb.png``
     with ``frame_<n>_pose.txt`` under ``data_prefix['img']`` (default: ``data_root``, e.g.
     ``data/BIWI/hpdb/``); all 24 subjects (15,678 frames in the full database) unless
-    ``subjects`` (ids, e.g. ``[1, 12]``) or ``ann_file`` (lines ``01/frame_00003``) restrict.
+    ``subjects`` (ids, e.g. ``[1, 12]``) or ``ann_file`` restrict.
 
-    ``gt_euler`` is Hopenet's conversion of the pose file's matrix
+    ``ann_file`` lines name a frame by its subject folder and frame: ``01/frame_00003``, or
+    as the original notebook's ``BIWI_annotations.txt`` (13,219 frames, the paper's set) as
+    published: ``../../datasets/BIWI/01/frame_00003_rgb.png a b c`` (only the last two path
+    parts are used, the numbers not at all); frames are kept in the list's order.
+
+    ``gt_euler`` is the notebook's (and Hopenet's) conversion of the pose file's matrix
     (:func:`~mmpose6d.geometry.matrix_to_euler`). BIWI's matrix is our pose rotation
     ``R(r)`` (both map head to camera axes, x right, y down, z forward; frontal = identity):
     real files cannot be checked here; the relation is the one under which img2pose's
     published BIWI errors (its AFLW-convention predictions against these angles) are a few
-    degrees. The
-    translation (mm, depth-camera frame) is kept as ``gt_translation``, not evaluated. The
-    database has no face boxes: ``instances`` is empty and the metric picks the confident
-    detection closest to the image centre.
+    degrees. The translation (mm, depth-camera frame) is kept as ``gt_translation``, not
+    evaluated. The database has no face boxes: ``instances`` is empty and the metric picks
+    the confident detection closest to the image centre.
     """
 
     def __init__(self, *args, subjects=None, **kwargs):
@@ -237,7 +292,13 @@ class BIWIDataset(_HeadPoseDataset):
 
     def _list_names(self):
         if self.ann_file:
-            names = self._read_names()
+            names = []
+            for entry in self._read_names():
+                match = _BIWI_LISTED.search(entry.replace('\\', '/'))
+                if match is None:
+                    raise ValueError(f'{self.ann_file}: {entry!r} does not name a frame as '
+                                     '<subject>/frame_<n> or .../<subject>/frame_<n>_rgb.png')
+                names.append(f'{match.group(1)}/{match.group(2)}')
         else:
             folder = self._folder()
             names = []

@@ -11,8 +11,8 @@ from ._backend import numpy_or_torch, to_numpy
 from .boxes import box_iou
 from .flip import (FLIP_PERM_5, FLIP_PERM_68, flip_boxes, flip_landmarks, flip_permutation,
                    flip_poses)
-from .pnp import global_pose_from_landmarks, pose_from_landmarks
-from .pose import (image_intrinsics, local_intrinsics, pose_bbox_to_full_image,
+from .pnp import global_pose_from_landmarks, image_pose_from_landmarks, pose_from_landmarks
+from .pose import (image_intrinsics, landmarks_to_bbox, local_intrinsics, pose_bbox_to_full_image,
                    pose_full_image_to_bbox, pose_to_bbox, project_points)
 from .rotation import (euler_to_matrix, euler_to_rotvec, matrix_to_euler, matrix_to_rotvec,
                        nearest_rotation, rotation_angle_deg, rotvec_to_euler, rotvec_to_matrix,
@@ -21,8 +21,9 @@ from .voting import bbox_voting
 
 __all__ = [
     'numpy_or_torch', 'to_numpy', 'box_iou', 'image_intrinsics', 'local_intrinsics',
-    'pose_bbox_to_full_image', 'pose_full_image_to_bbox', 'project_points',
-    'pose_from_landmarks', 'global_pose_from_landmarks', 'pose_to_bbox', 'rotvec_to_euler',
+    'pose_bbox_to_full_image', 'pose_full_image_to_bbox', 'project_points', 'landmarks_to_bbox',
+    'pose_from_landmarks', 'global_pose_from_landmarks', 'image_pose_from_landmarks',
+    'pose_to_bbox', 'rotvec_to_euler',
     'euler_to_rotvec', 'euler_to_matrix', 'matrix_to_euler', 'rotvec_to_matrix',
     'matrix_to_rotvec', 'nearest_rotation', 'rotation_angle_deg', 'wrap_degrees',
     'bbox_voting', 'FLIP_PERM_5', 'FLIP_PERM_68', 'flip_permutation', 'flip_boxes',

@@ -59,18 +59,22 @@ def pose_from_landmarks(landmarks, boxes, reference3d, return_reasons=False):
         bw, bh = x2 - x1, y2 - y1
         s = float(bw + bh)
         k_local = np.array([[s, 0, bw // 2], [0, s, bh // 2], [0, 0, 1]], dtype=np.float32)
-        shifted = np.ascontiguousarray(lms - [x1, y1], dtype=np.float32)
-        try:
-            ok, rvec, tvec = cv2.solvePnP(reference3d, shifted, k_local, None,
-                                          flags=cv2.SOLVEPNP_EPNP)
-        except cv2.error:
-            ok = False
-        pose = np.concatenate([rvec.ravel(), tvec.ravel()]) if ok else None
-        if pose is None or not np.isfinite(pose).all():
+        poses[i] = _solve_epnp(reference3d, lms - [x1, y1], k_local)
+        if np.isnan(poses[i]).any():
             reasons[i] = PNP_SOLVER_FAILED
-            continue
-        poses[i] = pose
     return (poses, reasons) if return_reasons else poses
+
+
+def _solve_epnp(reference3d, landmarks, camera):
+    """OpenCV's EPnP pose (6,) of float32 ``reference3d`` seen at ``landmarks`` (P,2) by
+    ``camera`` (3,3), no distortion; NaN where it fails."""
+    try:
+        ok, rvec, tvec = cv2.solvePnP(reference3d, np.ascontiguousarray(landmarks, np.float32),
+                                      camera, None, flags=cv2.SOLVEPNP_EPNP)
+    except cv2.error:
+        ok = False
+    pose = np.concatenate([rvec.ravel(), tvec.ravel()]) if ok else np.full(6, np.nan)
+    return pose if np.isfinite(pose).all() else np.full(6, np.nan)
 
 
 def global_pose_from_landmarks(landmarks, boxes, image_wh, reference3d, return_reasons=False):
@@ -83,4 +87,26 @@ def global_pose_from_landmarks(landmarks, boxes, image_wh, reference3d, return_r
     if valid.any():
         poses[valid] = pose_bbox_to_full_image(local[valid], np.asarray(image_wh, np.float64),
                                                boxes_int[valid])
+    return (poses, reasons) if return_reasons else poses
+
+
+def image_pose_from_landmarks(landmarks, image_wh, reference3d, return_reasons=False):
+    """EPnP global poses (N,6) of landmarks (N,P,2) solved directly in the image camera
+    ``K_img`` (f = w + h, centre (w // 2, h // 2)) of ``image_wh`` (2,): the labelling of
+    img2pose's AFLW2000-3D evaluation (its target translation) and of its 300W-LP
+    fine-tuning labels. NaN (and a reason) where a face cannot be solved, as
+    :func:`pose_from_landmarks`."""
+    landmarks = np.asarray(landmarks, dtype=np.float64).reshape(-1, len(reference3d), 2)
+    reference3d = np.ascontiguousarray(reference3d, dtype=np.float32)
+    width, height = (int(v) for v in image_wh)
+    k_img = np.array([[width + height, 0, width // 2], [0, width + height, height // 2],
+                      [0, 0, 1]], dtype=np.float64)
+    poses = np.full((len(landmarks), 6), np.nan)
+    reasons = [_landmark_reason(lms) for lms in landmarks]
+    for i, lms in enumerate(landmarks):
+        if reasons[i]:
+            continue
+        poses[i] = _solve_epnp(reference3d, lms, k_img)
+        if np.isnan(poses[i]).any():
+            reasons[i] = PNP_SOLVER_FAILED
     return (poses, reasons) if return_reasons else poses

@@ -130,33 +130,39 @@ def local_intrinsics(boxes):
 @numpy_or_torch
 def pose_to_bbox(poses, image_wh, reference3d, x_factor=1.1, y_factor=1.1, forehead=0.3):
     """Landmark-projected boxes (N,4) of global poses (N,6) in an image of size ``image_wh``
-    ((2,), or (N,2) per pose).
-
-    The 68 reference points are projected; their extent, scaled by the factors (sizes
-    truncated to int), is centred on the extent's centre, extended by ``forehead`` on the side
-    chosen by the rotation vector's z component, truncated to int32 and clipped to the image.
-    """
+    ((2,), or (N,2) per pose): the 68 reference points projected with each pose, boxed by
+    :func:`landmarks_to_bbox` with the pose's ``rz`` as the roll."""
     w, h = image_wh[..., 0], image_wh[..., 1]
-    pts = project_points_t(reference3d, poses, _image_intrinsics_t(w, h))
-    lo, hi = pts.min(1).values, pts.max(1).values
+    points = project_points_t(reference3d, poses, _image_intrinsics_t(w, h))
+    return landmarks_to_bbox(points, poses[:, 2], image_wh, x_factor, y_factor, forehead)
+
+
+@numpy_or_torch
+def landmarks_to_bbox(landmarks, roll, image_wh, x_factor=1.1, y_factor=1.1, forehead=0.3):
+    """The img2pose face box (N,4) of landmarks (N,P,2) (``docs/geometry.md``, "Box from
+    pose", steps 2-4): their extent, scaled by the factors (sizes truncated to int), centred
+    on the extent's centre, extended by ``forehead`` times the extent on the side chosen by
+    ``roll`` (N,) (a rotation vector's z component), truncated to int32 and clipped to the
+    image of size ``image_wh`` ((2,) or (N,2)). Also the target box of the AFLW2000-3D
+    evaluation and of the 300W-LP labels, on annotated landmarks."""
+    lo, hi = landmarks.min(1).values, landmarks.max(1).values
     extent = hi - lo
     centre = 0.5 * lo + 0.5 * hi
-    factors = torch.stack([torch.as_tensor(x_factor, dtype=pts.dtype),
-                           torch.as_tensor(y_factor, dtype=pts.dtype)])
+    factors = extent.new_tensor([x_factor, y_factor])
     size = trunc(extent * factors)
     x1, y1 = (centre - 0.5 * size).unbind(-1)
     x2, y2 = (centre + 0.5 * size).unbind(-1)
-    rz = poses[:, 2]
     grow_x, grow_y = forehead * extent[:, 0], forehead * extent[:, 1]
-    zero = torch.zeros_like(rz)
-    bottom = rz.abs() > 2.5
-    right = ~bottom & (rz > 1)
-    left = ~bottom & ~right & (rz < -1)
+    zero = torch.zeros_like(roll)
+    bottom = roll.abs() > 2.5
+    right = ~bottom & (roll > 1)
+    left = ~bottom & ~right & (roll < -1)
     top = ~bottom & ~right & ~left
     x1 = x1 - torch.where(left, grow_x, zero)
     x2 = x2 + torch.where(right, grow_x, zero)
     y1 = y1 - torch.where(top, grow_y, zero)
     y2 = y2 + torch.where(bottom, grow_y, zero)
     boxes = trunc(torch.stack([x1, y1, x2, y2], -1))
+    w, h = image_wh[..., 0].to(boxes), image_wh[..., 1].to(boxes)
     upper = torch.stack([w, h, w, h], -1)
     return torch.minimum(torch.clamp(boxes, min=0), upper)

@@ -13,8 +13,9 @@ def bbox_voting(boxes_scores, iou_thr=0.6, return_groups=False):
 
     Take the best remaining box, group every box with IoU >= ``iou_thr`` to it, weight each
     by ``(score / group max score) * IoU``; the merged box is the weighted mean, its score the
-    sum of ``score * weight``. With ``return_groups``, also the indices into the input of each
-    group's members and their weights, so callers can merge per-box attributes (poses) alike.
+    sum of ``score * weight``. With ``return_groups``, also ``(members, group_ids, weights)``:
+    flat (K,) arrays of each member's index into the input, its merged box's row and its
+    weight, so callers can merge per-box attributes (poses) alike in one vectorised step.
     """
     dets = np.asarray(boxes_scores, dtype=np.float64).reshape(-1, 5)
     remaining = dets[:, 4].ravel().argsort()[::-1]
@@ -33,4 +34,9 @@ def bbox_voting(boxes_scores, iou_thr=0.6, return_groups=False):
         groups.append((index, weights))
         remaining = remaining[~members]
     out = np.array(merged).reshape(-1, 5)
-    return (out, groups) if return_groups else out
+    if not return_groups:
+        return out
+    sizes = [len(index) for index, _ in groups]
+    members = np.concatenate([index for index, _ in groups]) if groups else np.zeros(0, int)
+    weights = np.concatenate([w for _, w in groups]) if groups else np.zeros(0)
+    return out, (members, np.repeat(np.arange(len(groups)), sizes), weights)

@@ -1,3 +1,4 @@
+from .data_preprocessors import Img2PoseDataPreprocessor
 from .dense_heads import Img2PoseRPNHead
 from .detectors import Img2Pose
 from .roi_heads import OpsRoIExtractor, PoseHead, PoseRoIHead
@@ -6,5 +7,6 @@ from .test_time_augs import Img2PoseTTAModel
 
 __all__ = [
     'Img2Pose', 'Img2PoseRPNHead', 'PoseRoIHead', 'PoseHead', 'OpsRoIExtractor',
-    'MatcherAssigner', 'TorchvisionAnchorGenerator', 'Img2PoseTTAModel'
+    'MatcherAssigner', 'TorchvisionAnchorGenerator', 'Img2PoseTTAModel',
+    'Img2PoseDataPreprocessor'
 ]

@@ -61,10 +61,14 @@ def check_prediction(pred, height, width):
                                rtol=1e-6, atol=1e-4)
     np.testing.assert_allclose(arrays['landmarks5'], project_points(ref5, poses, k_img),
                                rtol=1e-6, atol=1e-4)
-    # the boxes are the 68 points projected in the original image: the poses are global
-    # poses of that image, not of the resized network input
-    np.testing.assert_allclose(arrays['bboxes'], pose_to_bbox(poses, np.array([width, height]),
-                                                              ref68), atol=1.01)
+    # the boxes are the 68 points projected in the network input (mmdet's Resize to 640 x 480
+    # here), scaled to the image by the size ratios, as the original maps its boxes
+    factor = min(640 / max(height, width), 480 / min(height, width))
+    input_wh = np.array([int(width * factor + 0.5), int(height * factor + 0.5)])
+    ratios = np.array([width, height], np.float32) / input_wh.astype(np.float32)
+    np.testing.assert_allclose(arrays['bboxes'],
+                               pose_to_bbox(poses, input_wh, ref68) * np.tile(ratios, 2),
+                               rtol=1e-6)
 
 
 def test_folder_batched_with_files(inferencer, images, tmp_path):

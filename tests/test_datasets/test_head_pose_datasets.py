@@ -14,7 +14,7 @@ from scipy.io import savemat
 from mmpose6d.datasets.head_pose_datasets import (PROTOCOL_SKIP, AFLW2000Dataset, BIWIDataset,
                                                   read_biwi_pose)
 from mmpose6d.datasets.skip_counter import AnnotationError
-from mmpose6d.geometry import euler_to_matrix
+from mmpose6d.geometry import euler_to_matrix, image_intrinsics, project_points
 from mmpose6d.testing import known_pose, write_aflw_sample, write_biwi_sample
 
 REF68 = np.load(Path(__file__).resolve().parents[2] / 'mmpose6d' / 'pose_references' /
@@ -22,46 +22,103 @@ REF68 = np.load(Path(__file__).resolve().parents[2] / 'mmpose6d' / 'pose_referen
 
 
 def write_aflw(folder, angles_list, width=450, height=450):
-    """AFLW samples image00000, image00001, ... with the given angles; their gt boxes."""
-    boxes = {}
+    """AFLW samples image00000, image00001, ... with the given angles: their (landmarks,
+    global pose)."""
+    faces = {}
     for i, angles in enumerate(angles_list):
         pose = known_pose(angles, (220 + 3 * i, 230 - 2 * i), 12.0, width, height)
-        boxes[f'image{i:05d}'] = write_aflw_sample(folder, f'image{i:05d}', angles, pose, REF68,
-                                                   width, height, seed=i)
-    return boxes
+        write_aflw_sample(folder, f'image{i:05d}', angles, pose, REF68, width, height, seed=i)
+        faces[f'image{i:05d}'] = project_points(REF68, pose[None],
+                                                image_intrinsics(width, height))[0], pose
+    return faces
+
+
+def notebook_box(points, roll, width, height):
+    """The AFLW notebook's target box, step by step: the points' extent scaled 1.1 (sizes
+    truncated), on its centre; 0.3 of the extent added on the side the roll picks; int32;
+    clipped to the image."""
+    lo, hi = points.min(0), points.max(0)
+    extent = hi - lo
+    size = (1.1 * extent).astype(int)
+    x1, y1 = 0.5 * lo + 0.5 * hi - 0.5 * size
+    x2, y2 = 0.5 * lo + 0.5 * hi + 0.5 * size
+    if abs(roll) > 2.5:
+        y2 += 0.3 * extent[1]
+    elif roll > 1:
+        x2 += 0.3 * extent[0]
+    elif roll < -1:
+        x1 -= 0.3 * extent[0]
+    else:
+        y1 -= 0.3 * extent[1]
+    box = np.array([x1, y1, x2, y2]).astype(np.int32)
+    return np.clip(box, 0, [width, height, width, height])
+
+
+def forehead_side(roll):
+    """The side of the box the notebook's forehead rule grows."""
+    return 'bottom' if abs(roll) > 2.5 else 'right' if roll > 1 else 'left' if roll < -1 \
+        else 'top'
+
+
+def check_aflw_targets(info, faces, angles):
+    """gt angles, PnP translation and target box of a data info against the drawn face."""
+    face, = info['instances']
+    points, pose = faces[info['img_id']]
+    np.testing.assert_allclose(info['gt_euler'], angles, atol=1e-12)
+    np.testing.assert_allclose(face['gt_euler'], angles, atol=1e-12)
+    # the PnP in the image camera gives back the pose the points were drawn with
+    np.testing.assert_allclose(info['gt_translation'], pose[3:], rtol=1e-4)
+    box = notebook_box(points, pose[2], 450, 450)
+    np.testing.assert_array_equal(info['gt_bbox'], box)
+    np.testing.assert_array_equal(face['bbox'], box)
+    assert face['bbox_label'] == 0 and face['landmarks'].shape == (68, 2)
+    return forehead_side(pose[2])
 
 
 def test_aflw_dataset(tmp_path, fresh_skips):
     angles = [[10.0, -30.0, 5.0], [-20.0, 60.0, -12.0], [5.0, 100.0, 0.0], [-120.0, 0.0, 3.0],
-              [0.0, 89.0, 98.0]]
-    boxes = write_aflw(tmp_path, angles)
+              [0.0, 89.0, 98.0], [0.0, -60.0, -80.0], [0.0, 0.0, 170.0]]
+    faces = write_aflw(tmp_path, angles)
+    jpg = (tmp_path / 'image00000.jpg').read_bytes()
+    for name in ('image00010', 'image00011', 'image00012', 'image00013'):
+        (tmp_path / f'{name}.jpg').write_bytes(jpg)
     savemat(str(tmp_path / 'image00010.mat'), {'pt3d_68': np.zeros((3, 68))})  # no Pose_Para
     savemat(str(tmp_path / 'image00011.mat'),
             {'pt3d_68': np.zeros((2, 68)), 'Pose_Para': np.zeros((1, 7))})  # bad shape
+    (tmp_path / 'image00013.mat').write_bytes(b'not a mat file')  # image00012: no .mat
     write_aflw(tmp_path / 'orphan', [[0.0, 0.0, 0.0]])
-    (tmp_path / 'orphan' / 'image00000.mat').rename(tmp_path / 'image00012.mat')  # no jpg
-    (tmp_path / 'image00013.mat').write_bytes(b'not a mat file')
+    (tmp_path / 'orphan' / 'image00000.mat').rename(tmp_path / 'image00014.mat')  # no image
 
     ds = AFLW2000Dataset(data_root=str(tmp_path), data_prefix=dict(img=''), test_mode=True)
-    assert [d['img_id'] for d in ds] == ['image00000', 'image00001', 'image00004']
-    assert ds.skip_counts == {PROTOCOL_SKIP: 2, 'ann/missing_key': 1, 'ann/bad_shape': 1,
-                              'image/missing': 1, 'ann/unreadable_mat': 1}
-    assert PROTOCOL_SKIP not in fresh_skips.counts and fresh_skips.counts['image/missing'] == 1
-    for info, index in zip(ds, (0, 1, 4)):
-        face, = info['instances']
-        np.testing.assert_allclose(info['gt_euler'], angles[index], atol=1e-12)
-        np.testing.assert_allclose(face['gt_euler'], angles[index], atol=1e-12)
-        np.testing.assert_allclose(info['gt_bbox'], boxes[info['img_id']], atol=1e-9)
-        np.testing.assert_allclose(face['bbox'], boxes[info['img_id']], atol=1e-9)
-        assert face['bbox_label'] == 0 and face['landmarks'].shape == (68, 2)
+    assert [d['img_id'] for d in ds] == ['image00000', 'image00001', 'image00004',
+                                         'image00005']
+    assert ds.skip_counts == {PROTOCOL_SKIP: 3, 'ann/missing_key': 1, 'ann/bad_shape': 1,
+                              'ann/missing_file': 1, 'ann/unreadable_mat': 1}
+    assert PROTOCOL_SKIP not in fresh_skips.counts and fresh_skips.counts['ann/missing_file'] == 1
+    sides = [check_aflw_targets(info, faces, angles[int(info['img_id'][-1])]) for info in ds]
+    assert sides == ['top', 'top', 'right', 'left']
+    for info in ds:
         assert (info['height'], info['width']) == (450, 450)
         assert info['img_path'] == str(tmp_path / f'{info["img_id"]}.jpg')
 
-    (tmp_path / 'list.txt').write_text('image00004.jpg\nimage00003\n\nimage00001\n')
+    extent = AFLW2000Dataset(data_root=str(tmp_path), target_box='extent', test_mode=True)
+    points, _ = faces['image00001']
+    np.testing.assert_allclose(extent[1]['gt_bbox'], np.r_[points.min(0), points.max(0)],
+                               atol=1e-9)
+    np.testing.assert_array_equal(extent[1]['gt_translation'], ds[1]['gt_translation'])
+
+    # the notebook's list as published; listed without image: skipped
+    (tmp_path / 'list.txt').write_text('../../datasets/AFLW2000/image00006.jpg\nimage00003\n\n'
+                                       'image00001\nimage00014.jpg\n')
     listed = AFLW2000Dataset(data_root=str(tmp_path), ann_file='list.txt', max_angle=None,
                              test_mode=True)
-    assert [d['img_id'] for d in listed] == ['image00004', 'image00003', 'image00001']
-    assert listed.skip_counts == {}
+    assert [d['img_id'] for d in listed] == ['image00006', 'image00003', 'image00001']
+    assert listed.skip_counts == {'image/missing': 1}
+    assert check_aflw_targets(listed[0], faces, angles[6]) == 'bottom'
+    with pytest.raises(ValueError, match='target_box'):
+        AFLW2000Dataset(data_root=str(tmp_path), target_box='tight', test_mode=True)
+    with pytest.raises(ValueError, match='check_images'):
+        AFLW2000Dataset(data_root=str(tmp_path), check_images=False, test_mode=True)
 
 
 def test_biwi_pose_file(tmp_path):
@@ -106,6 +163,17 @@ def test_biwi_dataset(tmp_path, fresh_skips):
     listed = BIWIDataset(data_root=str(tmp_path), ann_file='list.txt', test_mode=True)
     assert [d['img_id'] for d in listed] == ['12/frame_00005']
     assert listed.skip_counts == {'ann/missing_file': 1}
+    # the notebook's BIWI_annotations.txt lines, as published, in their order
+    (tmp_path / 'notebook.txt').write_text(
+        '../../datasets/BIWI/02/frame_00010_rgb.png 3.8 -4.5 0.16\n'
+        '../../datasets/BIWI/01/frame_00004_rgb.png -2.1 7.9 7.2\n')
+    notebook = BIWIDataset(data_root=str(tmp_path), ann_file='notebook.txt', test_mode=True)
+    assert [d['img_id'] for d in notebook] == ['02/frame_00010', '01/frame_00004']
+    np.testing.assert_allclose(notebook[0]['gt_euler'], expected['02/frame_00010'], atol=1e-7)
+    (tmp_path / 'bad.txt').write_text('01/frame_00003\n../../datasets/BIWI/01/rgb_3.png 1 2 3\n')
+    with pytest.raises(ValueError, match=r"bad\.txt: '../../datasets/BIWI/01/rgb_3.png' does "
+                       'not name a frame'):
+        BIWIDataset(data_root=str(tmp_path), ann_file='bad.txt', test_mode=True)
 
 
 def test_bad_files_name_the_file(tmp_path):

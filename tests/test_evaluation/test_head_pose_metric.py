@@ -5,6 +5,7 @@ base configs' datasets and test pipelines, predictions shaped like the model's
 (``pred_instances`` with boxes projected from the poses in the original image), mmengine's
 Evaluator.
 """
+import json
 from pathlib import Path
 
 import numpy as np
@@ -97,25 +98,33 @@ def aflw_samples(dataset, offset=(0, 0, 0), dtype=torch.float64, distractors=Fal
 
 
 def test_aflw_pipeline_carries_gt(aflw_set):
-    dataset, cfg, boxes = aflw_set
+    """The targets reach the metainfo: angles, the PnP translation (the drawn pose's) and the
+    target box (the drawn pose's projected box: the same rule on the same points)."""
+    dataset, cfg, _ = aflw_set
     assert [dataset.get_data_info(i)['img_id'] for i in range(len(dataset))] == [
         'image00000', 'image00001', 'image00003']
     packed = dataset[0]
     meta = packed['data_samples'].metainfo
+    pose = aflw_pose('image00000')
+    box = pose_to_bbox(pose[None], np.array([450.0, 450.0]), REF68)[0]
     np.testing.assert_allclose(meta['gt_euler'], AFLW_ANGLES['image00000'], atol=1e-12)
-    np.testing.assert_allclose(meta['gt_bbox'], boxes['image00000'], atol=1e-9)
-    assert meta['ori_shape'] == (450, 450) and min(meta['img_shape']) == cfg.test_scale[1]
-    assert packed['inputs'].shape[1:] == meta['img_shape']
+    np.testing.assert_array_equal(meta['gt_bbox'], box)
+    np.testing.assert_allclose(meta['gt_translation'], pose[3:], rtol=1e-4)
+    # the original model's size, short side 400; the resampling is the model's (in_model)
+    assert meta['ori_shape'] == (450, 450) and meta['img_shape'] == (400, 400)
+    assert packed['inputs'].shape[1:] == meta['ori_shape']
     gt = packed['data_samples'].gt_instances  # loaded after the resize: original frame
-    np.testing.assert_allclose(gt.bboxes.tensor[0].numpy(), boxes['image00000'], atol=1e-3)
+    np.testing.assert_allclose(gt.bboxes.tensor[0].numpy(), box, atol=1e-3)
 
 
 def test_aflw_exact_offset_and_iou_pick(aflw_set):
     dataset, cfg, _ = aflw_set
     exact = evaluate(cfg, aflw_samples(dataset))
-    assert exact['aflw2000/missed'] == 0 and exact['aflw2000/evaluated'] == 3
+    assert exact['aflw2000/failures'] == 0 and exact['aflw2000/evaluated'] == 3
     for key in ('yaw', 'pitch', 'roll', 'mae'):
         assert exact[f'aflw2000/{key}'] < 1e-6
+    for key in ('h_trans', 'v_trans', 'scale'):  # the PnP gives the drawn translation back
+        assert exact[f'aflw2000/{key}'] < 1e-4
     # +10 degrees of yaw: yaw MAE 10, the others untouched
     offset = evaluate(cfg, aflw_samples(dataset, offset=(0, 10, 0)))
     assert offset['aflw2000/yaw'] == pytest.approx(10, abs=1e-6)
@@ -129,13 +138,47 @@ def test_aflw_exact_offset_and_iou_pick(aflw_set):
     assert model_like['aflw2000/mae'] < 1e-3
 
 
-def test_aflw_missed(aflw_set):
+def test_aflw_translation_error(aflw_set):
+    """h_trans, v_trans, scale: the mean |difference| of tx, ty, tz."""
+    dataset, cfg, _ = aflw_set
+    samples = aflw_samples(dataset)
+    for sample, shift in zip(samples, ([0.3, 0, 0], [0, -0.6, 0], [0, 0, 1.5])):
+        sample.pred_instances.poses[:, 3:] += torch.as_tensor(shift, dtype=torch.float64)
+    metrics = evaluate(cfg, samples)
+    assert metrics['aflw2000/h_trans'] == pytest.approx(0.1, abs=1e-4)
+    assert metrics['aflw2000/v_trans'] == pytest.approx(0.2, abs=1e-4)
+    assert metrics['aflw2000/scale'] == pytest.approx(0.5, abs=1e-4)
+    assert metrics['aflw2000/mae'] < 1e-6
+
+
+def test_aflw_failures_and_last_detection_quirk(aflw_set, tmp_path):
+    """No detection: a failure, left out. No detection overlapping the target box: the
+    notebook evaluates the LAST detection (``fallback='last'``); ``fallback=None`` leaves
+    the image out as missed."""
     dataset, cfg, _ = aflw_set
     samples = aflw_samples(dataset, offset=(0, 10, 0))
-    samples[1].pred_instances = samples[1].pred_instances[torch.zeros(1, dtype=torch.bool)]  # none
+    samples[1].pred_instances = samples[1].pred_instances[torch.zeros(1, dtype=torch.bool)]
+    away = [known_pose([0, 40, 0], (60, 60), 30.0, 450, 450),
+            known_pose([20, 0, 0], (400, 60), 30.0, 450, 450)]
+    samples[2].pred_instances = predictions(away, [0.9, 0.8], (450, 450))
     metrics = evaluate(cfg, samples)
-    assert metrics['aflw2000/missed'] == 1 and metrics['aflw2000/evaluated'] == 2
-    assert metrics['aflw2000/yaw'] == pytest.approx(10, abs=1e-6)  # over the 2 others only
+    assert (metrics['aflw2000/failures'], metrics['aflw2000/missed'],
+            metrics['aflw2000/evaluated']) == (1, 0, 2)
+    gt_pitch = AFLW_ANGLES['image00003'][0]  # image00003 got the last pose: pitch 20
+    assert metrics['aflw2000/pitch'] == pytest.approx(abs(20 - gt_pitch) / 2, abs=1e-6)
+
+    strict = dict(cfg.test_evaluator, fallback=None, out_file=str(tmp_path / 'records.json'))
+    metrics = evaluate(Config(dict(test_evaluator=strict)), samples)
+    assert (metrics['aflw2000/failures'], metrics['aflw2000/missed'],
+            metrics['aflw2000/evaluated']) == (1, 1, 1)
+    assert metrics['aflw2000/yaw'] == pytest.approx(10, abs=1e-6)
+    records = json.loads((tmp_path / 'records.json').read_text())
+    assert [(r['how'], r['index'], r['detections']) for r in records] == [
+        ('rule', 0, 1), ('failure', None, 0), ('missed', None, 2)]
+    np.testing.assert_allclose(records[0]['target'][:3], AFLW_ANGLES['image00000'])
+    np.testing.assert_allclose(records[0]['prediction'][:3],
+                               np.add(AFLW_ANGLES['image00000'], [0, 10, 0]), atol=1e-6)
+    assert len(records[0]['prediction']) == 6 and records[1]['prediction'] is None
 
 
 BIWI_FRAMES = {(1, 3): [10.0, -35.0, 4.0], (1, 4): [-15.0, 20.0, 30.0], (2, 8): [0.0, 70.0, 0.0]}
@@ -163,12 +206,20 @@ def test_biwi_centre_pick_and_threshold(tmp_path):
         boxes = np.concatenate([pose_to_bbox(np.stack([corner, pose]), np.array([640., 480.]),
                                              REF68), [[300, 220, 340, 260]]])
         scores = [0.99, 0.95, 0.9]
-        if i == 2:  # nothing confident enough: missed
+        if i == 2:  # nothing confident enough: the notebook takes the first detection
             scores = [0.5, 0.9, 0.3]
         sample.pred_instances = predictions([corner, pose, wrong], scores, None,
                                             boxes=boxes[[0, 1, 2]])
         samples.append(sample)
     metrics = evaluate(cfg, samples)
+    assert (metrics['biwi/failures'], metrics['biwi/missed'], metrics['biwi/evaluated']) == \
+        (0, 0, 3)
+    # frame 2 evaluated with the corner face (angles 0) against yaw 70
+    assert metrics['biwi/yaw'] == pytest.approx(70 / 3, abs=1e-6)
+    assert metrics['biwi/pitch'] < 1e-6 and metrics['biwi/roll'] < 1e-6
+    # without the fallback frame 2 is left out
+    strict = Config(dict(test_evaluator=dict(cfg.test_evaluator, fallback=None)))
+    metrics = evaluate(strict, samples)
     assert metrics['biwi/missed'] == 1 and metrics['biwi/evaluated'] == 2
     assert metrics['biwi/mae'] < 1e-6
     # with a lower threshold the exactly-central wrong pose wins
@@ -190,12 +241,22 @@ def test_selection_helpers():
     assert select_by_iou(boxes, scores, [100, 100, 200, 200], score_thr=0.9) == 2
     assert select_by_iou(boxes, scores, [100, 100, 200, 200], min_iou=0.9) is None
     assert select_by_iou(boxes[:0], scores[:0], [100, 100, 200, 200]) is None
-    assert select_by_iou(boxes[:1], scores[:1], [300, 300, 400, 400]) == 0  # no overlap: first
+    assert select_by_iou(boxes[:1], scores[:1], [300, 300, 400, 400]) is None  # no overlap
+    assert select_by_iou(boxes[[1, 1]], scores[:2], [100, 100, 200, 200]) == 0  # tie: first
+    assert select_by_iou(boxes[:2], np.zeros(2), [100, 100, 200, 200]) is None  # score > 0
+    # +1 pixel areas: boxes sharing an edge overlap by one pixel column
+    touching = np.array([[50, 0, 60, 10.]])
+    assert select_by_iou(touching, scores[:1], [0, 0, 50, 50]) == 0
+    assert select_by_iou(touching, scores[:1], [0, 0, 50, 50], plus_one=False) is None
     # image 640x480: centre (320, 240); box centres x1 + (x2 - x1) // 2
     boxes = np.array([[300, 220, 341, 261], [0, 0, 10, 10], [290, 200, 350, 280.]])
     assert select_by_center(boxes, np.array([0.95, 0.99, 0.91]), (640, 480)) == 0
     assert select_by_center(boxes, np.array([0.9, 0.99, 0.91]), (640, 480)) == 2
     assert select_by_center(boxes, np.array([0.9, 0.5, 0.2]), (640, 480)) is None
+    # floor division: centres 301 + 41 // 2 = 321 and 298 + 43 // 2 = 319, both 1 px from
+    # 320: a tie, the first wins (true centres 321.5 and 319.5 would pick the second)
+    boxes = np.array([[301, 220, 342, 261], [298, 220, 341, 261.]])
+    assert select_by_center(boxes, np.array([0.95, 0.95]), (641, 481)) == 0
 
 
 def test_metric_options_and_errors():
@@ -207,17 +268,25 @@ def test_metric_options_and_errors():
     wrapped = HeadPoseMetric(wrap_angles=True)
     wrapped.process(None, [dict_sample([0, 0, -179], [pose], [0.8], box)])
     assert wrapped.compute_metrics(wrapped.results)['roll'] == pytest.approx(2)
-    assert HeadPoseMetric(selection='center').score_thr == 0.9
-    assert HeadPoseMetric().score_thr is None
+    center = HeadPoseMetric(selection='center')
+    assert (center.score_thr, center.fallback) == (0.9, 'first')
+    assert (plain.score_thr, plain.fallback) == (0.0, 'last')
+    assert HeadPoseMetric(fallback=None).fallback is None
 
-    missed = HeadPoseMetric()
-    missed.process(None, [dict_sample([1, 2, 3], np.zeros((0, 6)), [], np.zeros((0, 4)))])
-    result = missed.compute_metrics(missed.results)
-    assert result['missed'] == 1 and result['evaluated'] == 0 and np.isnan(result['mae'])
+    failed = HeadPoseMetric()
+    failed.process(None, [dict_sample([1, 2, 3], np.zeros((0, 6)), [], np.zeros((0, 4)))])
+    result = failed.compute_metrics(failed.results)
+    assert (result['failures'], result['missed'], result['evaluated']) == (1, 0, 0)
+    assert np.isnan(result['mae'])
 
     with pytest.raises(ValueError, match='selection'):
         HeadPoseMetric(selection='nearest')
+    with pytest.raises(ValueError, match='fallback'):
+        HeadPoseMetric(fallback='best')
     sample = dict_sample([1, 2, 3], [pose], [0.8], box)
     del sample['gt_euler']
     with pytest.raises(KeyError, match="x.jpg: no 'gt_euler'.*meta_keys"):
         HeadPoseMetric().process(None, [sample])
+    with pytest.raises(KeyError, match="x.jpg: no 'gt_translation'"):
+        HeadPoseMetric(with_translation=True).process(None, [dict_sample([1, 2, 3], [pose],
+                                                                         [0.8], box)])

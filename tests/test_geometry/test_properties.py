@@ -135,6 +135,40 @@ def test_pnp_noise_free_recovers_pose(scene, points):
     np.testing.assert_allclose(glob[:, 3:], scene['glob'][:, 3:], rtol=1e-4)
 
 
+def test_image_camera_pnp_recovers_global_pose(scene):
+    """EPnP in K_img of the 68 points projected with known global poses gives them back."""
+    k_img = g.image_intrinsics(*scene['wh'])
+    lms = g.project_points(scene['ref68'], scene['glob'], k_img)
+    poses, reasons = g.image_pose_from_landmarks(lms, scene['wh'], scene['ref68'],
+                                                 return_reasons=True)
+    assert reasons == [''] * 40
+    assert _rotation_angle_deg(poses[:, :3], scene['glob'][:, :3]).max() < 0.01
+    np.testing.assert_allclose(poses[:, 3:], scene['glob'][:, 3:], rtol=1e-4)
+    lms[0, 5] = np.nan
+    assert g.image_pose_from_landmarks(lms[:1], scene['wh'], scene['ref68'],
+                                       return_reasons=True)[1] == ['nonfinite_landmarks']
+
+
+@pytest.mark.parametrize('roll, box', [(0.0, [98, 179, 142, 263]), (1.5, [98, 197, 154, 263]),
+                                       (-1.5, [86, 197, 142, 263]), (3.0, [98, 197, 142, 281])])
+def test_landmark_box_rule(roll, box):
+    """Extent 40 x 60 around (120, 230): sizes int(44.0), int(66.0...), forehead 0.3 of the
+    extent on the side the roll picks (top, right, left, bottom)."""
+    lms = np.array([[[100.0, 200.0], [140.0, 260.0], [120.0, 230.0]]])
+    out = g.landmarks_to_bbox(lms, np.array([roll]), np.array([640.0, 480.0]))
+    assert out.tolist() == [box]
+    # clipped to the image
+    assert g.landmarks_to_bbox(lms - 100, np.array([roll]), np.array([640.0, 480.0]))[0, 0] == 0
+
+
+def test_pose_box_is_the_landmark_box_of_the_projection(scene):
+    k_img = g.image_intrinsics(*scene['wh'])
+    lms = g.project_points(scene['ref68'], scene['glob'], k_img)
+    np.testing.assert_array_equal(
+        g.pose_to_bbox(scene['glob'], scene['wh'], scene['ref68']),
+        g.landmarks_to_bbox(lms, scene['glob'][:, 2], scene['wh']))
+
+
 def test_resize_invariance(scene):
     """Global poses are nearly unchanged by a uniform image resize (f scales with w + h)."""
     lms = _box_frame_landmarks(scene, scene['ref68'])

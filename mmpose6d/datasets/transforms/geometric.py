@@ -3,6 +3,8 @@
 Global pose labels depend on the image size, so they are recomputed afterwards by
 :class:`PoseLabelsFromLandmarks`; only the flip (exact) carries existing ``gt_poses`` over.
 """
+import math
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -133,19 +135,26 @@ class PoseResize(Resize):
 
 @TRANSFORMS.register_module()
 class TorchvisionResize(PoseResize):
-    """:class:`PoseResize` resampled as the original img2pose model does (torchvision's
-    ``GeneralizedRCNNTransform``), to reproduce an original checkpoint's detections exactly.
+    """:class:`PoseResize` sized and resampled as the original img2pose model does
+    (torchvision's ``GeneralizedRCNNTransform``), to reproduce an original checkpoint's
+    detections exactly.
 
     Keeping the ratio, the scale is ``min(long / long side, short / short side)`` of
     ``scale=(long, short)`` as in mmdet, but the size is rounded down (mmdet rounds to the
     nearest) and the image is resampled bilinearly in float32 (``align_corners=False``)
-    rather than by OpenCV on uint8; the result is a float32 image. Landmarks and boxes move
-    as in :class:`PoseResize`. Only ``keep_ratio=True`` is supported.
+    rather than by OpenCV on uint8. Landmarks and boxes move as in :class:`PoseResize`.
+
+    With ``in_model`` the pixels are left as they are and only the size is set
+    (``img_shape``, ``scale_factor``): :class:`~mmpose6d.models.Img2PoseDataPreprocessor`
+    then resamples the image after normalising it, in the original's order (the img2pose
+    configs' test pipelines); the image must reach that preprocessor. Otherwise the result is
+    a float32 image of the new size. Only ``keep_ratio=True`` is supported.
     """
 
-    def __init__(self, scale, keep_ratio=True, **kwargs):
+    def __init__(self, scale, keep_ratio=True, in_model=False, **kwargs):
         if not keep_ratio:
             raise ValueError('TorchvisionResize keeps the aspect ratio (keep_ratio=True)')
+        self.in_model = in_model
         super().__init__(scale=scale, keep_ratio=True, **kwargs)
 
     def _resize_img(self, results):
@@ -155,12 +164,48 @@ class TorchvisionResize(PoseResize):
         h, w = img.shape[:2]
         long_edge, short_edge = max(results['scale']), min(results['scale'])
         factor = min(long_edge / max(h, w), short_edge / min(h, w))
-        chw = torch.from_numpy(np.ascontiguousarray(img, dtype=np.float32)).reshape(
-            h, w, -1).permute(2, 0, 1)[None]
-        out = F.interpolate(chw, scale_factor=factor, mode='bilinear',
-                            recompute_scale_factor=True, align_corners=False)[0]
-        resized = out.permute(1, 2, 0).numpy()
-        results['img'] = resized if img.ndim == 3 else resized[..., 0]
-        results['img_shape'] = resized.shape[:2]
-        results['scale_factor'] = (resized.shape[1] / w, resized.shape[0] / h)
+        if self.in_model:  # F.interpolate's size for recompute_scale_factor=True
+            size = (math.floor(h * factor), math.floor(w * factor))
+        else:
+            chw = torch.from_numpy(np.ascontiguousarray(img, dtype=np.float32)).reshape(
+                h, w, -1).permute(2, 0, 1)[None]
+            out = F.interpolate(chw, scale_factor=factor, mode='bilinear',
+                                recompute_scale_factor=True, align_corners=False)[0]
+            resized = out.permute(1, 2, 0).numpy()
+            results['img'] = resized if img.ndim == 3 else resized[..., 0]
+            size = resized.shape[:2]
+        results['img_shape'] = size
+        results['scale_factor'] = (size[1] / w, size[0] / h)
         results['keep_ratio'] = True
+
+    def __repr__(self):
+        return f'{super().__repr__()[:-1]}, in_model={self.in_model})'
+
+
+@TRANSFORMS.register_module()
+class Img2PoseScaleResize(TorchvisionResize):
+    """One scale of img2pose's multi-scale test (``--tta``): the short side brought to
+    ``short_side`` the way the original's WIDER evaluation sets its model's size.
+
+    For an image of w x h: ``factor = short_side / min(w, h)``, ``new_w = int(w * factor)``,
+    ``new_h = int(h * factor)`` (truncated), then :class:`TorchvisionResize` with
+    ``scale=(max(new_w, new_h), min(new_w, new_h))``: the model's own transform with
+    ``min_size``/``max_size`` set to those sizes, which resamples the ORIGINAL image (the
+    long-side cap of single-scale testing does not apply); ``in_model`` as there.
+    """
+
+    def __init__(self, short_side, **kwargs):
+        if short_side <= 0:
+            raise ValueError(f'short_side must be positive, got {short_side}')
+        self.short_side = short_side
+        super().__init__(scale=(short_side, short_side), **kwargs)
+
+    def transform(self, results):
+        height, width = results['img'].shape[:2]
+        factor = self.short_side / min(width, height)
+        new_w, new_h = int(width * factor), int(height * factor)
+        self.scale = (max(new_w, new_h), min(new_w, new_h))
+        return super().transform(results)
+
+    def __repr__(self):
+        return f'{self.__class__.__name__}(short_side={self.short_side})'

@@ -9,28 +9,41 @@ from mmpose6d.geometry import (bbox_voting, flip_boxes, flip_poses, matrix_to_ro
 from mmpose6d.registry import MODELS
 
 
-def merge_poses(poses, groups):
-    """Weighted mean pose of each voting group: translations averaged, rotations by the
+def merge_poses(poses, members, group_ids, weights, num_groups):
+    """Weighted mean pose of each voting group (:func:`~mmpose6d.geometry.bbox_voting`'s
+    flat ``members``, ``group_ids``, ``weights``): translations averaged, rotations by the
     chordal mean (the nearest rotation to the weighted sum of rotation matrices)."""
-    merged = []
-    for index, weights in groups:
-        w = torch.as_tensor(weights / weights.sum(), dtype=poses.dtype)
-        rot = (w[:, None, None] * rotvec_to_matrix(poses[index, :3])).sum(0)
-        merged.append(torch.cat([matrix_to_rotvec(nearest_rotation(rot)),
-                                 (w[:, None] * poses[index, 3:]).sum(0)]))
-    return torch.stack(merged) if merged else poses.new_zeros((0, 6))
+    if num_groups == 0:
+        return poses.new_zeros((0, 6))
+    members = torch.as_tensor(members, dtype=torch.long, device=poses.device)
+    group_ids = torch.as_tensor(group_ids, dtype=torch.long, device=poses.device)
+    weights = torch.as_tensor(weights, dtype=poses.dtype, device=poses.device)
+    totals = poses.new_zeros(num_groups).index_add_(0, group_ids, weights)
+    weights = weights / totals[group_ids]
+    picked = poses[members]
+    rot = poses.new_zeros((num_groups, 3, 3)).index_add_(
+        0, group_ids, weights[:, None, None] * rotvec_to_matrix(picked[:, :3]))
+    trans = poses.new_zeros((num_groups, 3)).index_add_(0, group_ids,
+                                                        weights[:, None] * picked[:, 3:])
+    return torch.cat([matrix_to_rotvec(nearest_rotation(rot)), trans], 1)
 
 
 @MODELS.register_module()
 class Img2PoseTTAModel(BaseTTAModel):
-    """Pools the detections of every scale and flip of an image (flipped ones mirrored back,
-    poses too), then merges them by box voting at ``iou_thr``; each merged face gets the
-    voted box and score and the weighted mean of its group's poses; the pose head's
-    :meth:`~mmpose6d.models.PoseHead.face_outputs` of the merged poses in the original image
-    complete each face as the model's own predictions.
+    """img2pose's WIDER FACE multi-scale and flip test (``evaluation/evaluate_wider.py``).
+
+    Each pass's boxes, in the original image as the model returns them with ``rescale``
+    (scaled back by the resize ratios), are truncated to integers; a flipped pass's boxes are
+    mirrored back (``w - x2, w - x1``); every pass's boxes and scores are pooled in pass
+    order (the TTA pipeline's: all unflipped scales, then all flipped) and merged by box
+    voting at ``iou_thr`` (:func:`~mmpose6d.geometry.bbox_voting`, the original's greedy
+    order), keeping every voted box unless ``max_per_img`` is set. Beyond the original, each
+    merged face also gets a pose: the weighted mean (:func:`merge_poses`) of its group's
+    poses, un-flipped, with the pose head's :meth:`~mmpose6d.models.PoseHead.face_outputs`
+    of it in the original image. Outputs are sorted by voted score.
 
     Args:
-        tta_cfg: ``dict(iou_thr=0.6, max_per_img=...)``.
+        tta_cfg: ``dict(iou_thr=0.6, max_per_img=None)``.
     """
 
     def __init__(self, tta_cfg=None, **kwargs):
@@ -45,7 +58,7 @@ class Img2PoseTTAModel(BaseTTAModel):
         boxes, scores, poses = [], [], []
         for sample in data_samples:
             pred = sample.pred_instances
-            b, p = pred.bboxes, pred.poses
+            b, p = torch.trunc(pred.bboxes), pred.poses
             if sample.metainfo.get('flip', False):
                 width = sample.metainfo['ori_shape'][1]
                 b, p = flip_boxes(b, width), flip_poses(p)
@@ -53,16 +66,16 @@ class Img2PoseTTAModel(BaseTTAModel):
             scores.append(pred.scores)
             poses.append(p)
         boxes, scores, poses = torch.cat(boxes), torch.cat(scores), torch.cat(poses)
-        dets = torch.cat([boxes, scores[:, None]], 1).double().cpu().numpy()
+        dets = torch.cat([boxes.double(), scores.double()[:, None]], 1).cpu().numpy()
         voted, groups = bbox_voting(dets, iou_thr=self.tta_cfg['iou_thr'], return_groups=True)
-        merged_poses = merge_poses(poses.double().cpu(), groups)
+        merged_poses = merge_poses(poses.double().cpu(), *groups, num_groups=len(voted))
         order = np.argsort(-voted[:, 4], kind='stable')[:self.tta_cfg['max_per_img']]
         result = data_samples[0].clone()
         device = boxes.device
-        merged_poses = merged_poses[order].to(device=device)
+        merged_poses = merged_poses[torch.as_tensor(order, dtype=torch.long)].to(device)
         height, width = result.metainfo['ori_shape'][:2]
         result.pred_instances = InstanceData(
-            bboxes=torch.as_tensor(voted[order, :4], dtype=boxes.dtype, device=device),
+            bboxes=torch.as_tensor(voted[order, :4], dtype=torch.float32, device=device),
             scores=torch.as_tensor(voted[order, 4], dtype=scores.dtype, device=device),
             labels=torch.zeros(len(order), dtype=torch.long, device=device),
             poses=merged_poses.to(dtype=poses.dtype),

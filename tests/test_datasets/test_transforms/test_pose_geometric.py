@@ -5,7 +5,7 @@ from mmcv.transforms import RandomChoiceResize
 from mmengine.registry import init_default_scope
 
 from mmpose6d.datasets.transforms import (PoseLabelsFromLandmarks, PoseResize, RandomPoseCrop,
-                                          RandomPoseFlip)
+                                          RandomPoseFlip, TorchvisionResize)
 from mmpose6d.geometry import flip_poses, global_pose_from_landmarks
 from mmpose6d.registry import TRANSFORMS
 
@@ -190,3 +190,56 @@ def test_crop_reject_policy_and_bounded_tries(synth, monkeypatch):
 def test_crop_drops_stale_poses(synth, labeller):
     out = RandomPoseCrop()(labeller(synth.results()))
     assert 'gt_poses' not in out
+
+
+@pytest.mark.parametrize('width, height, expected', [
+    (640, 480, [(199, 266), (300, 400), (499, 666), (799, 1066), (1099, 1466), (1399, 1866),
+                (1699, 2266)]),
+    (375, 500, [(266, 199), (400, 300), (666, 499), (1066, 799), (1466, 1099), (1866, 1399),
+                (2266, 1699)]),
+    (480, 600, [(250, 200), (375, 300), (625, 500), (1000, 800), (1375, 1100), (1750, 1400),
+                (2125, 1700)]),
+])
+def test_tta_scale_resize_sizes_are_the_originals(width, height, expected):
+    """img2pose's WIDER evaluation truncates each scale's size and its model truncates the
+    resize again: 640 x 480 at short side 1700 becomes 2266 x 1699 (mmdet: 2267 x 1700)."""
+    init_default_scope('mmpose6d')
+    image = np.zeros((height, width, 3), np.uint8)
+    for side, shape in zip((200, 300, 500, 800, 1100, 1400, 1700), expected):
+        out = TRANSFORMS.build(dict(type='Img2PoseScaleResize', short_side=side))(
+            dict(img=image, img_shape=image.shape[:2], ori_shape=image.shape[:2]))
+        assert out['img'].shape[:2] == shape and out['img_shape'] == shape
+        assert out['scale_factor'] == (shape[1] / width, shape[0] / height)
+
+
+def test_tta_passes_in_the_originals_order():
+    """Img2PoseTestTimeAug: every scale unflipped, then every scale flipped; the image is
+    mirrored, and only sized (its resampling is the model's, after normalisation)."""
+    init_default_scope('mmpose6d')
+    image = np.random.default_rng(0).integers(0, 255, (48, 64, 3)).astype(np.uint8)
+    tta = TRANSFORMS.build(dict(type='Img2PoseTestTimeAug', scales=[20, 30, 40],
+                                transforms=[]))
+    passes = tta(dict(img=image, img_shape=(48, 64), ori_shape=(48, 64)))
+    assert passes['flip'] == [False] * 3 + [True] * 3
+    heights = [shape[0] for shape in passes['img_shape']]
+    assert heights[:3] == heights[3:] and heights[0] < heights[1] < heights[2]
+    np.testing.assert_array_equal(passes['img'][5], image[:, ::-1])
+    assert passes['img_shape'][5] == TRANSFORMS.build(
+        dict(type='Img2PoseScaleResize', short_side=40))(
+            dict(img=image, img_shape=(48, 64), ori_shape=(48, 64)))['img'].shape[:2]
+    with pytest.raises(ValueError, match='at least one scale'):
+        TRANSFORMS.build(dict(type='Img2PoseTestTimeAug', scales=[], transforms=[]))
+
+
+def test_in_model_resize_only_sizes_the_image():
+    """TorchvisionResize(in_model=True): the same size, scale factor and boxes as the eager
+    resize, the pixels left for the model's data preprocessor."""
+    image = np.random.default_rng(0).integers(0, 255, (360, 480, 3)).astype(np.uint8)
+    results = [TorchvisionResize(scale=(1400, 800), in_model=in_model)(
+        dict(img=image, img_shape=image.shape[:2], ori_shape=image.shape[:2],
+             gt_landmarks=np.ones((1, 5, 2), np.float32))) for in_model in (False, True)]
+    eager, deferred = results
+    assert eager['img_shape'] == deferred['img_shape'] == eager['img'].shape[:2] == (800, 1066)
+    assert eager['scale_factor'] == deferred['scale_factor']
+    np.testing.assert_array_equal(eager['gt_landmarks'], deferred['gt_landmarks'])
+    assert deferred['img'] is image

@@ -123,20 +123,18 @@ def test_predict_nms_uncapped_and_rescale(pose_head, golden):
     result = _predict(pose_head, boxes, torch.tensor([0.9, 0.8, 0.7]), local, meta,
                       rescale=True)
     assert len(result) == 2 and result.scores.tolist() == pytest.approx([0.9, 0.7])
-    # rescaled: the same global poses projected into the original (2x) image
-    expected = g.pose_to_bbox(result.poses.double().numpy(), np.array([2.0 * w, 2.0 * h]),
-                              golden['ref68'])
-    np.testing.assert_allclose(result.bboxes.numpy(), expected, atol=1.0)
-    np.testing.assert_allclose(result.bboxes.numpy()[0], 2 * golden['proj_box'][face],
-                               atol=3.0)
-    # every per-face output, once, in the original image
+    # rescaled as the original: the network input's boxes times the size ratios (2, 2)
     poses = result.poses.double().numpy()
-    k_ori = g.image_intrinsics(2 * w, 2 * h)
+    in_input = g.pose_to_bbox(poses, np.array([w, h], np.float64), golden['ref68'])
+    np.testing.assert_array_equal(result.bboxes.numpy(), 2 * in_input)
+    np.testing.assert_array_equal(result.bboxes.numpy()[0], 2 * golden['proj_box'][face])
+    # the poses and euler stay in the network input's camera; the landmarks are scaled alike
+    k_input = g.image_intrinsics(w, h)
     np.testing.assert_allclose(result.euler.numpy(), g.rotvec_to_euler(poses[:, :3]),
                                atol=1e-3)
     for field, ref in (('landmarks', golden['ref68']), ('landmarks5', golden['ref5'])):
         np.testing.assert_allclose(getattr(result, field).numpy(),
-                                   g.project_points(ref, poses, k_ori), atol=1e-2)
+                                   2 * g.project_points(ref, poses, k_input), atol=1e-3)
 
 
 @pytest.mark.parametrize('num_pos', [0, 1])

@@ -150,10 +150,12 @@ class PoseHead(BaseModule):
         ``rcnn_test_cfg.max_per_img`` > 0.
 
         Geometry runs in float64 from the float32 network outputs, as the original's numpy
-        code; boxes have integral values. Poses are in the camera of the network input;
-        with ``rescale`` the boxes are the same poses projected into the original image
-        (a global pose hardly changes with a uniform resize: f scales with w + h), and so
-        are the :meth:`face_outputs` (``euler``, ``landmarks``, ``landmarks5``)."""
+        code; boxes have integral values in the network input. Poses (and ``euler``) are in
+        the camera of the network input. With ``rescale`` the boxes and the projected
+        ``landmarks`` / ``landmarks5`` are mapped to the original image as the original
+        model maps its boxes: multiplied by ``ori size / input size`` per axis in float32
+        (:meth:`rescale_ratios`), so a converted checkpoint gives the original's boxes;
+        they then need not be integral."""
         local = self.denormalize(self.class_poses(pose_pred, labels))
         image_wh = proposals.new_tensor(img_meta['img_shape'][:2][::-1], dtype=torch.float64)
         poses, boxes = self.decode_faces(local.double(), proposals, image_wh)
@@ -163,12 +165,24 @@ class PoseHead(BaseModule):
             keep = keep[:max_per_img] if max_per_img and max_per_img > 0 else keep
         else:
             keep = labels.new_zeros(0)
-        boxes, poses = boxes[keep], poses[keep]
-        if rescale and tuple(img_meta['ori_shape'][:2]) != tuple(img_meta['img_shape'][:2]):
-            image_wh = image_wh.new_tensor(img_meta['ori_shape'][:2][::-1])
-            boxes = pose_to_bbox(poses, image_wh, self.reference68.double(), **self.bbox_factors)
-        return InstanceData(bboxes=boxes.float(), scores=scores[keep], labels=labels[keep],
-                            poses=poses.float(), **self.face_outputs(poses, image_wh))
+        boxes, poses = boxes[keep].float(), poses[keep]
+        outputs = self.face_outputs(poses, image_wh)
+        if rescale:
+            ratios = self.rescale_ratios(img_meta, boxes)
+            boxes = boxes * ratios.repeat(2)
+            for key in ('landmarks', 'landmarks5'):
+                outputs[key] = outputs[key] * ratios
+        return InstanceData(bboxes=boxes, scores=scores[keep], labels=labels[keep],
+                            poses=poses.float(), **outputs)
+
+    @staticmethod
+    def rescale_ratios(img_meta, like):
+        """``(ori_w / w, ori_h / h)`` of the network input (w, h), in float32 on the device of
+        ``like``: torchvision's ``resize_boxes``, which maps the original model's boxes back
+        to the image it was given."""
+        ori = torch.tensor(img_meta['ori_shape'][:2][::-1], dtype=torch.float32,
+                           device=like.device)
+        return ori / ori.new_tensor(img_meta['img_shape'][:2][::-1])
 
     def decode_faces(self, local, proposals, image_wh):
         """Global poses (N,6) and boxes (N,4) of de-normalised local poses (N,6) in their

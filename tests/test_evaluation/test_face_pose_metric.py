@@ -63,3 +63,16 @@ def test_yaw_offset_and_false_positive(scene):
     assert result['yaw'] == pytest.approx(10, abs=1e-3)
     assert result['pitch'] < 1e-3 and result['roll'] < 1e-3
     assert result['mae'] == pytest.approx(10 / 3, abs=1e-3)
+
+
+def test_gt_poses_from_the_data_sample_leave_their_device(scene, golden, tmp_path):
+    """Without a poses file the gt poses come from the data sample, where the data
+    preprocessor put them on the model's device: they are read through ``to_numpy``. A
+    tensor that needs a gradient refuses ``np.asarray`` as a CUDA tensor does."""
+    _, poses, boxes = scene
+    metric = FacePoseMetric(reference68=str(tmp_path / 'ref68.npy'))
+    sample = _sample(boxes, [0.9, 0.8], poses)
+    sample['gt_instances'] = dict(poses=torch.tensor(poses, requires_grad=True))
+    metric.process({}, [sample])
+    result = metric.compute_metrics(metric.results)
+    assert result['AP50'] == pytest.approx(1.0) and result['num_matched'] == 2

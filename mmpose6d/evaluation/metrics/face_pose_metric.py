@@ -73,7 +73,7 @@ class FacePoseMetric(BaseMetric):
 
     def _gt_poses(self, sample):
         if self.gt_table is None:
-            return np.asarray(sample['gt_instances']['poses'], np.float64).reshape(-1, 6)
+            return to_numpy(sample['gt_instances']['poses'], np.float64).reshape(-1, 6)
         parts = Path(sample['img_path']).parts
         for n in range(1, len(parts) + 1):
             key = '/'.join(parts[-n:])

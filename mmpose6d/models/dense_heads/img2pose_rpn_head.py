@@ -17,6 +17,8 @@ class Img2PoseRPNHead(RPNHead):
     dropped (kept when equal); NMS per level; the ``max_per_img`` best by logit across
     levels. Ranking by the logits matters: their sigmoid saturates to 1.0 in float32 above
     about 17, and the tie would reorder the NMS. The scores returned are the sigmoids.
+    The step runs in float32 whatever the head's output dtype (float16 under ``--amp``):
+    mmcv's NMS mixes the two dtypes above 10,000 boxes.
     """
 
     def _predict_by_feat_single(self, cls_score_list, bbox_pred_list, score_factor_list,
@@ -26,8 +28,8 @@ class Img2PoseRPNHead(RPNHead):
         logits, deltas, priors, levels = [], [], [], []
         for level, (cls_score, bbox_pred, prior) in enumerate(
                 zip(cls_score_list, bbox_pred_list, mlvl_priors)):
-            logit = cls_score.permute(1, 2, 0).reshape(-1)
-            delta = bbox_pred.permute(1, 2, 0).reshape(-1, self.bbox_coder.encode_size)
+            logit = cls_score.permute(1, 2, 0).reshape(-1).float()
+            delta = bbox_pred.permute(1, 2, 0).reshape(-1, self.bbox_coder.encode_size).float()
             if 0 < nms_pre < len(logit):
                 logit, keep = logit.topk(nms_pre)
                 delta, prior = delta[keep], prior[keep]

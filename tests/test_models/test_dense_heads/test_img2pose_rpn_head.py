@@ -54,3 +54,22 @@ def test_boxes_as_large_as_min_bbox_size_stay():
     boxes = [[10, 10, 12, 30], [40, 40, 40.9, 60], [70, 70, 90, 71]]
     result = _proposals([boxes], [[3.0, 2.0, 1.0]], min_bbox_size=1.0)
     assert result.bboxes.tolist() == [[10, 10, 12, 30], [70, 70, 90, 71]]
+
+
+def test_half_precision_outputs_give_float32_proposals():
+    """Under --amp the head's outputs are float16; the proposal step runs in float32, also
+    above the 10,000 boxes where mmcv's batched NMS splits its input by level."""
+    rng = torch.Generator().manual_seed(0)
+    size = 6000
+    xy = torch.rand(size, 2, generator=rng) * 900
+    priors = torch.cat([xy, xy + 20 + torch.rand(size, 2, generator=rng) * 80], 1)
+    logits = torch.randn(2, size, generator=rng)
+    cls_scores = [level.view(1, 1, -1).half() for level in logits]
+    deltas = [torch.zeros(4, 1, size, dtype=torch.float16) for _ in range(2)]
+    cfg = ConfigDict(nms_pre=-1, max_per_img=1000, min_bbox_size=1e-3,
+                     nms=dict(type='nms', iou_threshold=0.4))
+    result = _head()._predict_by_feat_single(cls_scores, deltas, None, [priors, priors],
+                                             dict(img_shape=(1000, 1000)), cfg)
+    assert len(result) == 1000
+    assert result.bboxes.dtype == result.scores.dtype == torch.float32
+    assert (result.scores[:-1] >= result.scores[1:]).all()

@@ -146,3 +146,20 @@ def test_channels_last_rejects_other_values():
     assert resolve_channels_last(True) is True and resolve_channels_last(False) is False
     with pytest.raises(ValueError, match="channels_last must be True, False or 'auto', not 1"):
         resolve_channels_last(1)
+
+
+def test_a_batch_without_faces_reaches_every_trainable_parameter():
+    """DDP without find_unused_parameters needs every trainable parameter in the graph of
+    every step: a batch with no face (no positive RoI) still gives each one a gradient."""
+    model = _model(None).train()
+    data = _batch()
+    sample = data['data_samples'][0]
+    sample.gt_instances = InstanceData(bboxes=torch.zeros(0, 4), poses=torch.zeros(0, 6),
+                                       labels=torch.zeros(0, dtype=torch.long))
+    losses = model(**model.data_preprocessor(data, True), mode='loss')
+    loss, _ = model.parse_losses(losses)
+    assert torch.isfinite(loss)
+    loss.backward()
+    missing = [name for name, p in model.named_parameters()
+               if p.requires_grad and p.grad is None]
+    assert not missing, missing

@@ -29,3 +29,16 @@ def test_boundary_follows_torchvision():
     rois = _squares([223.99985])
     assert OpsRoIExtractor(**ARGS).map_roi_levels(rois, 4).tolist() == [2]
     assert SingleRoIExtractor(**ARGS).map_roi_levels(rois, 4).tolist() == [1]
+
+
+def test_half_precision_rois_keep_their_levels():
+    """Under float16 autocast mmdet's extractor casts the RoIs to float16, where the area of
+    a face over 256 px overflows: the levels are computed in float32 all the same."""
+    init_default_scope('mmpose6d')
+    sides = [10, 112, 300, 440, 1000]  # exact in bfloat16 too
+    extractor = OpsRoIExtractor(**ARGS)
+    expected = extractor.map_roi_levels(_squares(sides), 4).tolist()
+    assert expected == [0, 1, 2, 2, 3]
+    for dtype in (torch.float16, torch.bfloat16):
+        assert extractor.map_roi_levels(_squares(sides).to(dtype), 4).tolist() == expected
+    assert extractor.map_roi_levels(_squares(sides).to('meta'), 4).device.type == 'meta'

@@ -1,4 +1,6 @@
 """PoseHead: targets, losses and post-processing against the original geometry."""
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
@@ -78,6 +80,24 @@ def test_batched_images(pose_head, golden):
     assert swapped['loss_dof'].item() > 1e-3
 
 
+def test_losses_under_autocast_are_the_float32_losses(pose_head, golden):
+    """--amp: the head's output may be bfloat16 / float16, but the pose losses (projections
+    with focal lengths of hundreds of pixels) run in float32 with autocast off."""
+    faces = [0, 9]
+    res_a, gt_a, meta_a = _inputs(golden, faces[:1], golden['img_wh'][0])
+    res_b, gt_b, meta_b = _inputs(golden, faces[1:], golden['img_wh'][9])
+    pred = golden['local_from_global'][faces].copy()
+    pred[:, 3] += 0.02
+    low = _normalised(pose_head, pred).bfloat16()
+    args = ([res_a, res_b], [gt_a, gt_b], [meta_a, meta_b])
+    reference = pose_head.loss_and_target(low.float(), *args)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = pose_head.loss_and_target(low, *args)
+    for key in ('loss_dof', 'loss_points'):
+        assert losses[key].dtype == torch.float32 and torch.isfinite(losses[key])
+        assert losses[key].item() == pytest.approx(reference[key].item(), rel=1e-6), key
+
+
 def test_no_positives_gives_zero_pose_losses(pose_head, golden):
     res = _sampling_result(golden, [], num_neg=3)
     gt = InstanceData(poses=torch.zeros(0, 6))
@@ -148,3 +168,28 @@ def test_pose_branch_trains_on_fewer_than_two_positives(pose_head, num_pos):
     out.sum().backward()
     assert feats.grad.shape == (num_pos, 256, 7, 7)
     assert pose_head(torch.randn(4, 256, 7, 7)).shape == (4, 6)
+
+
+def test_every_step_runs_on_the_inputs_device(pose_head, monkeypatch):
+    """Post-processing, the per-face outputs, the rescale and the losses make their tensors on
+    the inputs' device: on PyTorch's ``meta`` device, which refuses CPU tensors as CUDA does
+    (mmcv's NMS has no meta kernel: it keeps every box here)."""
+    from mmpose6d.models.roi_heads.pose_heads import pose_head as module
+    monkeypatch.setattr(module, 'batched_nms',
+                        lambda boxes, *args: (None, torch.arange(len(boxes), device=boxes.device)))
+    head = pose_head.to('meta').eval()
+    proposals = torch.zeros(5, 4, device='meta')
+    poses = torch.zeros(5, 6, device='meta')
+    labels = torch.zeros(5, dtype=torch.long, device='meta')
+    meta = dict(img_shape=(480, 640), ori_shape=(960, 1280))
+    cfg = ConfigDict(nms=dict(type='nms', iou_threshold=0.5), max_per_img=-1)
+    result = head.predict_by_feat(proposals, torch.zeros(5, device='meta'), labels, poses, meta,
+                                  cfg, rescale=True)
+    for key in ('bboxes', 'poses', 'euler', 'landmarks', 'landmarks5'):
+        assert result[key].device.type == 'meta', key
+    head.train()
+    sampling = SimpleNamespace(pos_priors=proposals[:3], pos_assigned_gt_inds=labels[:3],
+                               pos_gt_labels=labels[:3])
+    losses = head.loss_and_target(poses[:3], [sampling],
+                                  [InstanceData(poses=poses[:2])], [meta])
+    assert losses['loss_dof'].device.type == losses['loss_points'].device.type == 'meta'

@@ -1,4 +1,6 @@
 """img2pose's pose branch: a normalised local 6DoF pose per RoI, and the faces it makes."""
+import contextlib
+
 import torch
 import torch.nn.functional as F
 from mmcv.ops import batched_nms
@@ -11,6 +13,14 @@ from mmpose6d.geometry import (image_intrinsics, local_intrinsics, pose_bbox_to_
                                rotvec_to_euler)
 from mmpose6d.registry import MODELS
 from mmpose6d.utils.array_io import load_array
+
+
+def full_precision(device):
+    """Autocast off on ``device``: the pose losses project with focal lengths of hundreds to
+    thousands of pixels, beyond what float16 / bfloat16 resolve (``--amp``)."""
+    if device.type in ('cpu', 'cuda'):
+        return torch.autocast(device.type, enabled=False)
+    return contextlib.nullcontext()
 
 
 @MODELS.register_module()
@@ -131,14 +141,15 @@ class PoseHead(BaseModule):
                 gt_poses.double(), image_wh, proposals,
                 nearest_rotation=self.nearest_rotation).float()
         labels = torch.cat([res.pos_gt_labels for res in sampling_results])
-        pred = self.class_poses(pose_pred, labels)
-        target = (target_local - self.pose_mean) / self.pose_stddev
-        loss_dof = F.mse_loss(pred, target, reduction='sum') / len(pred)
+        with full_precision(pose_pred.device):
+            pred = self.class_poses(pose_pred.float(), labels)
+            target = (target_local - self.pose_mean) / self.pose_stddev
+            loss_dof = F.mse_loss(pred, target, reduction='sum') / len(pred)
 
-        k_local = local_intrinsics(proposals)
-        pred_points = project_points(self.reference5, self.denormalize(pred), k_local)
-        target_points = project_points(self.reference5, target_local, k_local)
-        loss_points = F.l1_loss(pred_points, target_points)
+            k_local = local_intrinsics(proposals.float())
+            pred_points = project_points(self.reference5, self.denormalize(pred), k_local)
+            target_points = project_points(self.reference5, target_local, k_local)
+            loss_points = F.l1_loss(pred_points, target_points)
         return dict(loss_dof=self.loss_dof_weight * loss_dof,
                     loss_points=self.loss_points_weight * loss_points)
 

@@ -38,8 +38,12 @@ class OpsRoIExtractor(SingleRoIExtractor):
         return super().build_roi_layers(cfg, featmap_strides)
 
     def map_roi_levels(self, rois, num_levels):
+        """Levels of the RoIs, computed in float32 at least: mmdet's extractor casts the RoIs
+        to the features' dtype, and under float16 autocast the area of a face over 256 px
+        overflows (65504), which would send it to the wrong level."""
+        rois = rois.float() if rois.dtype in (torch.float16, torch.bfloat16) else rois
         scale = torch.sqrt((rois[:, 3] - rois[:, 1]) * (rois[:, 4] - rois[:, 2]))
         levels = torch.floor(self.canonical_level + torch.log2(scale / self.canonical_scale) +
-                             torch.tensor(1e-6, dtype=scale.dtype))
+                             scale.new_tensor(1e-6))
         return (levels.clamp(self.first_level, self.first_level + num_levels - 1) -
                 self.first_level).long()

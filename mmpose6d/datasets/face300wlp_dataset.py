@@ -34,42 +34,20 @@ import os
 import os.path as osp
 
 import numpy as np
-from mmdet.datasets import BaseDetDataset
-from mmengine.logging import MMLogger
 
 from mmpose6d.geometry import (euler_to_rotvec, image_pose_from_landmarks, landmarks_to_bbox,
                                pose_full_image_to_bbox)
 from mmpose6d.registry import DATASETS
 
 from ..utils.array_io import DEFAULT_REFERENCE68, load_reference
-from .img2pose_dataset import FACE_METAINFO
-from .skip_counter import SKIPS, AnnotationError, format_counts
+from .head_pose_datasets import FolderDataset, read_image_size, read_mat
+from .skip_counter import SKIPS, AnnotationError
 
 SUBSETS_300WLP = ('AFW', 'AFW_Flip', 'HELEN', 'HELEN_Flip', 'IBUG', 'IBUG_Flip', 'LFPW',
                   'LFPW_Flip')
 #: where the 68 landmarks are read: ``pts_2d`` of ``landmarks/<subset>/<name>_pts.mat`` or
 #: ``pt2d`` of the image's own ``.mat``
 LANDMARK_KEYS = ('pts_2d', 'pt2d')
-
-
-def read_mat(path, keys):
-    """``{key: float64 array}`` of a ``.mat`` file; raises :class:`AnnotationError` naming
-    the file and the problem."""
-    from scipy.io import loadmat
-    if not osp.isfile(path):
-        raise AnnotationError('ann/missing_file', f'{path}: annotation file missing')
-    try:
-        mat = loadmat(path, variable_names=list(keys))
-    except Exception as err:  # scipy raises ValueError, OSError, MatReadError...
-        raise AnnotationError('ann/unreadable_mat', f'{path}: unreadable .mat ({err})') from None
-    missing = [k for k in keys if k not in mat]
-    if missing:
-        raise AnnotationError('ann/missing_key', f'{path}: no {", ".join(missing)} in the .mat')
-    try:
-        return {k: np.asarray(mat[k], np.float64) for k in keys}
-    except (TypeError, ValueError):
-        raise AnnotationError('ann/bad_shape', f'{path}: {", ".join(keys)} must be numeric '
-                              'arrays') from None
 
 
 def as_landmarks(points, path, key):
@@ -81,20 +59,6 @@ def as_landmarks(points, path, key):
         return points.T
     raise AnnotationError('ann/bad_shape', f'{path}: {key} has shape {points.shape}, expected '
                           '68x2 (or 2x68) landmark coordinates')
-
-
-def image_wh(path):
-    """(width, height) from an image header; raises :class:`AnnotationError`
-    (``image/missing``, ``image/corrupt``)."""
-    from PIL import Image
-    if not osp.isfile(path):
-        raise AnnotationError('image/missing', f'{path}: image missing, sample skipped')
-    try:
-        with Image.open(path) as img:
-            return img.size
-    except Exception as err:  # PIL raises several types on garbage
-        raise AnnotationError('image/corrupt', f'{path}: image header unreadable ({err}), '
-                              'skipped') from None
 
 
 def label_300wlp_faces(landmarks, angles, image_wh, reference68, x_factor=1.1, y_factor=1.1,
@@ -135,7 +99,7 @@ def label_300wlp_faces(landmarks, angles, image_wh, reference68, x_factor=1.1, y
 
 
 @DATASETS.register_module()
-class Face300WLPDataset(BaseDetDataset):
+class Face300WLPDataset(FolderDataset):
     """300W-LP read from its own layout (see the module docstring), one labelled face per
     image, for img2pose's head-pose fine-tuning.
 
@@ -156,8 +120,6 @@ class Face300WLPDataset(BaseDetDataset):
     time, vectorised but for the per-face EPnP.
     """
 
-    METAINFO = FACE_METAINFO
-
     def __init__(self, *args, subsets=SUBSETS_300WLP, landmarks='pts_2d',
                  reference68=DEFAULT_REFERENCE68, x_factor=1.1, y_factor=1.1, forehead=0.3,
                  **kwargs):
@@ -169,11 +131,6 @@ class Face300WLPDataset(BaseDetDataset):
         self.box_rule = dict(x_factor=x_factor, y_factor=y_factor, forehead=forehead)
         self.skip_counts = {}
         super().__init__(*args, **kwargs)
-
-    def _folder(self):
-        """The dataset folder: ``data_prefix['img']`` (or mmengine's default key
-        ``img_path``), both joined with ``data_root``."""
-        return self.data_prefix.get('img', self.data_prefix.get('img_path', '')) or '.'
 
     def _list_names(self):
         """``<subset>/<name>`` of every sample to read."""
@@ -215,7 +172,7 @@ class Face300WLPDataset(BaseDetDataset):
         else:
             path = osp.join(self._folder(), 'landmarks', subset, f'{stem}_pts.mat')
             landmarks = as_landmarks(read_mat(path, ['pts_2d'])['pts_2d'], path, 'pts_2d')
-        width, height = image_wh(f'{base}.jpg')
+        width, height = read_image_size(f'{base}.jpg')
         info = dict(img_path=f'{base}.jpg', img_id=name, ann_path=f'{base}.mat',
                     height=height, width=width)
         return info, landmarks, angles
@@ -236,13 +193,7 @@ class Face300WLPDataset(BaseDetDataset):
         data_list = self._label(infos, np.reshape(landmarks, (-1, 68, 2)),
                                 np.reshape(angles, (-1, 3)))
         self.skip_counts = SKIPS.since(snapshot)
-        summary = (f'{type(self).__name__}({self._folder()}): {len(data_list)} images; '
-                   f'skipped: {format_counts(self.skip_counts)}')
-        if not data_list:
-            raise ValueError(f'{summary}: no usable sample (see the class docstring for the '
-                             'layout)')
-        MMLogger.get_current_instance().info(summary)
-        return data_list
+        return self._report(data_list)
 
     def _label(self, infos, landmarks, angles):
         """The data infos with their face, for the faces that get a label."""

@@ -44,29 +44,55 @@ from .skip_counter import SKIPS, AnnotationError, format_counts
 PROTOCOL_SKIP = 'protocol/angle_beyond_99'
 
 
-def read_aflw_mat(path):
-    """``(pt3d_68 (3,68), Pose_Para (7,))`` float64 of an AFLW2000-3D ``.mat``; raises
-    :class:`AnnotationError` naming the file and the problem."""
+def read_mat(path, keys):
+    """``{key: float64 array}`` of a ``.mat`` file; raises :class:`AnnotationError` naming
+    the file and the problem (``ann/missing_file``, ``ann/unreadable_mat``,
+    ``ann/missing_key``, ``ann/bad_shape``)."""
     from scipy.io import loadmat
     if not osp.isfile(path):
         raise AnnotationError('ann/missing_file', f'{path}: annotation file missing')
     try:
-        mat = loadmat(path)
+        mat = loadmat(path, variable_names=list(keys))
     except Exception as err:  # scipy raises ValueError, OSError, MatReadError...
         raise AnnotationError('ann/unreadable_mat', f'{path}: unreadable .mat ({err})') from None
-    missing = [k for k in ('pt3d_68', 'Pose_Para') if k not in mat]
+    missing = [k for k in keys if k not in mat]
     if missing:
         raise AnnotationError('ann/missing_key', f'{path}: no {", ".join(missing)} in the .mat')
     try:
-        points = np.asarray(mat['pt3d_68'], np.float64).reshape(3, 68)
-        para = np.asarray(mat['Pose_Para'], np.float64).reshape(7)
+        return {k: np.asarray(mat[k], np.float64) for k in keys}
     except (TypeError, ValueError):
+        raise AnnotationError('ann/bad_shape', f'{path}: {", ".join(keys)} must be numeric '
+                              'arrays') from None
+
+
+def read_aflw_mat(path):
+    """``(pt3d_68 (3,68), Pose_Para (7,))`` float64 of an AFLW2000-3D ``.mat``; raises
+    :class:`AnnotationError` naming the file and the problem."""
+    mat = read_mat(path, ('pt3d_68', 'Pose_Para'))
+    try:
+        points = mat['pt3d_68'].reshape(3, 68)
+        para = mat['Pose_Para'].reshape(7)
+    except ValueError:
         raise AnnotationError(
-            'ann/bad_shape', f'{path}: pt3d_68 {np.shape(mat["pt3d_68"])} must be 3x68 and '
-            f'Pose_Para {np.shape(mat["Pose_Para"])} 1x7 numbers') from None
+            'ann/bad_shape', f'{path}: pt3d_68 {mat["pt3d_68"].shape} must be 3x68 and '
+            f'Pose_Para {mat["Pose_Para"].shape} 1x7 numbers') from None
     if not (np.isfinite(points[:2]).all() and np.isfinite(para[:3]).all()):
         raise AnnotationError('ann/bad_shape', f'{path}: non-finite pt3d_68 x/y or angles')
     return points, para
+
+
+def read_image_size(path):
+    """(width, height) from an image header; raises :class:`AnnotationError`
+    (``image/missing``, ``image/corrupt``) naming the file."""
+    from PIL import Image
+    if not osp.isfile(path):
+        raise AnnotationError('image/missing', f'{path}: image missing, sample skipped')
+    try:
+        with Image.open(path) as img:
+            return img.size
+    except Exception as err:  # PIL raises several types on garbage
+        raise AnnotationError('image/corrupt', f'{path}: image header unreadable ({err}), '
+                              'skipped') from None
 
 
 def read_biwi_pose(path):
@@ -92,7 +118,30 @@ def read_biwi_pose(path):
     return rot, values[3]
 
 
-class _HeadPoseDataset(BaseDetDataset):
+class FolderDataset(BaseDetDataset):
+    """A face dataset read from its own folder layout, one face per image: the folder, and
+    the summary its loading logs (an error when nothing is usable). Subclasses set
+    ``skip_counts`` while loading."""
+
+    METAINFO = FACE_METAINFO
+
+    def _folder(self):
+        """The sample folder: ``data_prefix['img']`` (or mmengine's default key
+        ``img_path``), both joined with ``data_root``."""
+        return self.data_prefix.get('img', self.data_prefix.get('img_path', '')) or '.'
+
+    def _report(self, data_list):
+        """Log how many samples were loaded and what was skipped; raise if none is usable."""
+        summary = (f'{type(self).__name__}({self._folder()}): {len(data_list)} images; '
+                   f'skipped: {format_counts(self.skip_counts)}')
+        if not data_list:
+            raise ValueError(f'{summary}: no usable sample (see the class docstring for the '
+                             'layout)')
+        MMLogger.get_current_instance().info(summary)
+        return data_list
+
+
+class _HeadPoseDataset(FolderDataset):
     """One face per image with ``gt_euler``; subclasses list the samples and parse one.
 
     ``ann_file`` (optional) lists the samples to use, one per line, the first word of each
@@ -102,18 +151,11 @@ class _HeadPoseDataset(BaseDetDataset):
     from the header.
     """
 
-    METAINFO = FACE_METAINFO
-
     def __init__(self, *args, check_images=True, **kwargs):
         self.check_images = check_images
         self.skip_counts = Counter()
         self._protocol_skips = Counter()
         super().__init__(*args, **kwargs)
-
-    def _folder(self):
-        """The sample folder: ``data_prefix['img']`` (or mmengine's default key
-        ``img_path``), both joined with ``data_root``."""
-        return self.data_prefix.get('img', self.data_prefix.get('img_path', '')) or '.'
 
     def _list_names(self):
         raise NotImplementedError
@@ -125,20 +167,6 @@ class _HeadPoseDataset(BaseDetDataset):
         """The data info once ``height``/``width`` are known; may raise
         :class:`AnnotationError`."""
         return info
-
-    def _image_size(self, path):
-        """(height, width) from the image header, or None after counting the skip."""
-        from PIL import Image
-        if not osp.isfile(path):
-            SKIPS.add('image/missing', f'{path}: image missing, sample skipped')
-            return None
-        try:
-            with Image.open(path) as img:
-                width, height = img.size
-        except Exception as err:  # PIL raises several types on garbage
-            SKIPS.add('image/corrupt', f'{path}: image header unreadable ({err}), skipped')
-            return None
-        return height, width
 
     def load_data_list(self):
         """The usable samples; ``skip_counts`` gets what :data:`SKIPS` counted meanwhile and
@@ -152,21 +180,12 @@ class _HeadPoseDataset(BaseDetDataset):
                 if info is None:
                     continue
                 if self.check_images:
-                    size = self._image_size(info['img_path'])
-                    if size is None:
-                        continue
-                    info['height'], info['width'] = size
+                    info['width'], info['height'] = read_image_size(info['img_path'])
                 data_list.append(self._complete(info))
             except AnnotationError as err:
                 SKIPS.add(err.reason, str(err))
         self.skip_counts = SKIPS.since(snapshot) + self._protocol_skips
-        summary = (f'{type(self).__name__}({self._folder()}): {len(data_list)} images; '
-                   f'skipped: {format_counts(self.skip_counts)}')
-        if not data_list:
-            raise ValueError(f'{summary}: no usable sample (see the class docstring for the '
-                             'layout)')
-        MMLogger.get_current_instance().info(summary)
-        return data_list
+        return self._report(data_list)
 
     def _read_names(self):
         """The first word of every non-empty line of ``ann_file``."""

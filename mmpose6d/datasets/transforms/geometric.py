@@ -200,12 +200,12 @@ class Img2PoseScaleResize(TorchvisionResize):
         self.short_side = short_side
         super().__init__(scale=(short_side, short_side), **kwargs)
 
-    def transform(self, results):
+    def _resize_img(self, results):
         height, width = results['img'].shape[:2]
         factor = self.short_side / min(width, height)
         new_w, new_h = int(width * factor), int(height * factor)
-        self.scale = (max(new_w, new_h), min(new_w, new_h))
-        return super().transform(results)
+        results['scale'] = (max(new_w, new_h), min(new_w, new_h))
+        super()._resize_img(results)
 
     def __repr__(self):
         return f'{self.__class__.__name__}(short_side={self.short_side})'

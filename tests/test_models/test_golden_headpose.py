@@ -47,23 +47,23 @@ def option(key, value):
     return f'{key}={value}'
 
 
-def run_test_tool(benchmark, checkpoint, root, work):
+def run_test_tool(dataset, checkpoint, root, work):
     """``tools/test.py`` on one benchmark: the metrics it prints (``Epoch(test)`` line, 4
     decimals) and the per-image records."""
-    folder, ann_file, _ = BENCHMARKS[benchmark]
-    records = work / f'{benchmark}_records.json'
+    folder, ann_file, _ = BENCHMARKS[dataset]
+    records = work / f'{dataset}_records.json'
     options = dict(gm.model_options(work), **{
         'test_dataloader.dataset.data_root': root / folder,
         'test_dataloader.dataset.ann_file': root / ann_file,
         'test_dataloader.num_workers': 0,
         'test_dataloader.persistent_workers': False,
         'test_evaluator.out_file': records})
-    if benchmark == 'aflw2000':  # the target PnP uses the model's reference
+    if dataset == 'aflw2000':  # the target PnP uses the model's reference
         options['test_dataloader.dataset.reference68'] = work / 'ref68.npy'
-    run_dir = work / f'run_{benchmark}'
+    run_dir = work / f'run_{dataset}'
     done = subprocess.run(
         [sys.executable, str(REPO / 'tools' / 'test.py'),
-         str(REPO / 'configs' / 'img2pose' / f'r18_fpn_{benchmark}.py'), str(checkpoint),
+         str(REPO / 'configs' / 'img2pose' / f'r18_fpn_{dataset}.py'), str(checkpoint),
          '--work-dir', str(run_dir), '--cfg-options'] +
         [option(k, v) for k, v in options.items()], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -72,29 +72,29 @@ def run_test_tool(benchmark, checkpoint, root, work):
     return metrics, json.loads(records.read_text())
 
 
-@pytest.mark.parametrize('benchmark', list(BENCHMARKS))
-def test_benchmark_like_the_notebook(golden_checkpoint, benchmark, shared_file):
+@pytest.mark.parametrize('dataset', list(BENCHMARKS))
+def test_benchmark_like_the_notebook(golden_checkpoint, dataset, shared_file):
     """Errors within 0.02 degree and 1e-3 (translation, relative), failures equal; each
     evaluated image's target and chosen prediction likewise."""
     seed, expected, work, checkpoint = golden_checkpoint
-    key = BENCHMARKS[benchmark][2]
+    key = BENCHMARKS[dataset][2]
     root = shared_file('data', 'golden', f'headpose_seed{seed}')
-    metrics, records = run_test_tool(benchmark, checkpoint, root, work)
+    metrics, records = run_test_tool(dataset, checkpoint, root, work)
 
     errors = expected[f'{key}_mae']
     for i, name in enumerate(ANGLES):
-        assert metrics[f'{benchmark}/{name}'] == pytest.approx(errors[i], abs=0.02), name
-    assert metrics[f'{benchmark}/mae'] == pytest.approx(errors[:3].mean(), abs=0.02)
-    if benchmark == 'aflw2000':
+        assert metrics[f'{dataset}/{name}'] == pytest.approx(errors[i], abs=0.02), name
+    assert metrics[f'{dataset}/mae'] == pytest.approx(errors[:3].mean(), abs=0.02)
+    if dataset == 'aflw2000':
         for i, name in enumerate(TRANSLATIONS):
-            assert metrics[f'{benchmark}/{name}'] == pytest.approx(errors[3 + i], rel=1e-3)
-    assert metrics[f'{benchmark}/failures'] == int(expected[f'{key}_failures'])
+            assert metrics[f'{dataset}/{name}'] == pytest.approx(errors[3 + i], rel=1e-3)
+    assert metrics[f'{dataset}/failures'] == int(expected[f'{key}_failures'])
 
     evaluated = [r for r in records if r['prediction'] is not None]
     predictions = np.array([r['prediction'] for r in evaluated])
     targets = np.array([r['target'] for r in evaluated])
     assert predictions.shape == expected[f'{key}_predictions'].shape
-    assert metrics[f'{benchmark}/evaluated'] == len(evaluated)
+    assert metrics[f'{dataset}/evaluated'] == len(evaluated)
     # 1e-4: scipy makes BIWI's 6-decimal matrices orthogonal before its Euler angles
     np.testing.assert_allclose(targets[:, :3], expected[f'{key}_targets'][:, :3], rtol=0,
                                atol=1e-4)

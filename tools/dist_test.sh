@@ -9,6 +9,6 @@ PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 cd "$(dirname "$0")/.." || exit 1
 PYTHONPATH="$(pwd):${PYTHONPATH:-}" \
-python -m torch.distributed.run --nnodes="$NNODES" --node_rank="$NODE_RANK" \
+"${PYTHON:-python3}" -m torch.distributed.run --nnodes="$NNODES" --node_rank="$NODE_RANK" \
     --master_addr="$MASTER_ADDR" --nproc_per_node="$NPROCS" --master_port="$PORT" \
     tools/test.py "$CONFIG" "$CHECKPOINT" --launcher pytorch "${@:4}"

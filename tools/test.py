@@ -1,8 +1,10 @@
-"""Test an mmpose6d model: ``python tools/test.py CONFIG CHECKPOINT [--tta] [--show-dir D]``."""
+"""Test an mmpose6d model: ``python tools/test.py CONFIG CHECKPOINT [--tta] [--show-dir D]
+[--show [--wait-time S]]``."""
 import argparse
 import sys
 from pathlib import Path
 
+from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmengine.config import ConfigDict
 from mmengine.runner import Runner
 
@@ -19,7 +21,10 @@ def parse_args():
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='dump predictions to a pickle file')
+    parser.add_argument('--show', action='store_true', help='show painted predictions')
     parser.add_argument('--show-dir', help='save painted predictions under work_dir/SHOW_DIR')
+    parser.add_argument('--wait-time', type=float, default=2,
+                        help='seconds each painted prediction is shown (--show)')
     parser.add_argument('--tta', action='store_true',
                         help="test-time augmentation: the config's tta_model/tta_pipeline")
     return add_common_args(parser).parse_args()
@@ -29,9 +34,8 @@ def main():
     args = parse_args()
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
-    if args.show_dir:
-        hook = cfg.default_hooks.visualization
-        hook.draw, hook.test_out_dir = True, args.show_dir
+    if args.show or args.show_dir:
+        trigger_visualization_hook(cfg, args)
     if args.tta:
         if 'tta_model' not in cfg or 'tta_pipeline' not in cfg:
             raise KeyError(f'{args.config} defines no tta_model / tta_pipeline for --tta')

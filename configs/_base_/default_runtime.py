@@ -1,4 +1,7 @@
 default_scope = 'mmpose6d'
+# mmpose6d is imported wherever this config is read, by mmdet's and mim's tools and APIs too:
+# it allows the types its training checkpoints hold in torch's weights-only loading
+custom_imports = dict(imports=['mmpose6d'], allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
@@ -7,6 +10,8 @@ default_hooks = dict(
     # written atomically: a run killed while saving leaves no partial checkpoint
     checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # the random states in each checkpoint: a resumed run draws as the uninterrupted one
+    random_states=dict(type='RandomStateHook'),
     visualization=dict(type='mmdet.DetVisualizationHook'))
 
 env_cfg = dict(
@@ -17,7 +22,8 @@ env_cfg = dict(
 
 vis_backends = [dict(type='LocalVisBackend')]
 # boxes, scores as 0.93 and pose axes (tools/test.py --show-dir draws with it too)
-visualizer = dict(type='Img2PoseLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+visualizer = dict(_scope_='mmpose6d', type='Img2PoseLocalVisualizer', vis_backends=vis_backends,
+                  name='visualizer')
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
 
 log_level = 'INFO'

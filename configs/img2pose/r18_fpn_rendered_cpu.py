@@ -78,6 +78,8 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
     checkpoint=dict(by_epoch=False, interval=max_iters // 2, max_keep_ckpts=2))
 log_processor = dict(by_epoch=False)
+# --auto-scale-lr scales the learning rate from this total batch (1 process x 2 images)
+auto_scale_lr = dict(enable=False, base_batch_size=2)
 # torchrun on CPU (tools/dist_train.sh CONFIG 2) talks gloo
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 

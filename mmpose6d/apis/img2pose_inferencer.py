@@ -96,7 +96,9 @@ class Img2PoseInferencer(DetInferencer):
 
     def _init_pipeline(self, cfg):
         """The config's test pipeline reading inputs with mmdet's ``InferencerLoader`` (paths
-        or arrays), without the annotation steps."""
+        or arrays), without the annotation steps. The loader is built in mmdet's scope, so it
+        reads files with mmcv's ``LoadImageFromFile``, which raises for an image it cannot
+        decode (:meth:`_pipeline_or_skip` names it)."""
         if 'test_dataloader' in cfg:
             steps = cfg.test_dataloader.dataset.pipeline
         elif 'test_pipeline' in cfg:
@@ -108,7 +110,7 @@ class Img2PoseInferencer(DetInferencer):
         loaders = [i for i, s in enumerate(steps) if _type_name(s) in _LOADERS]
         if not loaders:
             raise ValueError(f'the test pipeline has no image loader ({" or ".join(_LOADERS)})')
-        steps[loaders[0]]['type'] = 'mmdet.InferencerLoader'
+        steps[loaders[0]].update(type='mmdet.InferencerLoader', _scope_='mmdet')
         last = steps[-1]
         if 'meta_keys' in last or _type_name(last) == 'PackPoseDetInputs':  # no img_id here
             last['meta_keys'] = tuple(k for k in last.get('meta_keys', POSE_META_KEYS)

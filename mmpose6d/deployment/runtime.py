@@ -76,8 +76,8 @@ def predict_pytorch(model, image):
     inputs = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
     with torch.no_grad():
         pred = model.test_step(dict(inputs=[inputs], data_samples=[sample]))[0].pred_instances
-    return dict(boxes=pred.bboxes.numpy(), scores=pred.scores.numpy(),
-                poses=pred.poses.numpy())
+    return {name: pred.get(key).cpu().numpy()
+            for name, key in (('boxes', 'bboxes'), ('scores', 'scores'), ('poses', 'poses'))}
 
 
 def compare_detections(reference, other):

@@ -39,7 +39,8 @@ def flip_landmarks(landmarks, width):
     """Landmarks (N,P,2), mirrored (u' = w - u) and reordered by the 5/68 permutation."""
     flipped = landmarks.clone()
     flipped[..., 0] = width - landmarks[..., 0]
-    return flipped[..., torch.as_tensor(flip_permutation(landmarks.shape[-2])), :]
+    order = torch.as_tensor(flip_permutation(landmarks.shape[-2]), device=landmarks.device)
+    return flipped[..., order, :]
 
 
 @numpy_or_torch

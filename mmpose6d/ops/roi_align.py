@@ -4,8 +4,9 @@ mmcv 2.1.0's CPU RoIAlign is single-threaded and its backward recomputes every b
 weight per channel: about a third of an img2pose train step on CPU. ``mmpose6d._ext``
 (``csrc/roi_align_cpu.cpp``, compiled by ``pip install -e .``) computes each RoI's samples
 once and splits the channels over PyTorch's threads, with mmcv's order of operations:
-outputs and gradients are bit-identical to mmcv's. CUDA tensors, ``pool_mode='max'`` and
-other dtypes use mmcv's kernels.
+outputs and gradients are bit-identical to mmcv's. CUDA tensors and ``pool_mode='max'``
+use mmcv's kernels; bfloat16 features (and float16 ones on CPU), which no kernel takes, are
+pooled in float32.
 """
 import torch
 from mmcv.ops import RoIAlign as MMCVRoIAlign
@@ -68,6 +69,12 @@ def roi_align(input, rois, output_size, spatial_scale=1.0, sampling_ratio=0,
     """``mmcv.ops.roi_align``: features (B,C,H,W) in any memory format, rois (N,5)
     ``[batch, x1, y1, x2, y2]`` -> (N, C, *output_size); CPU average pooling runs on
     ``mmpose6d._ext``."""
+    if input.dtype == torch.bfloat16 or (input.dtype == torch.float16
+                                         and input.device.type == 'cpu'):
+        # no kernel has these (mmcv's CUDA kernels have float16, none has bfloat16), as
+        # autocast gives them: pooled in float32, returned in the features' dtype
+        return roi_align(input.float(), rois.float(), output_size, spatial_scale,
+                         sampling_ratio, pool_mode, aligned).to(input.dtype)
     if _use_ext(input, pool_mode):
         return _RoIAlignCPU.apply(input, rois, _pair(output_size), float(spatial_scale),
                                   int(sampling_ratio), bool(aligned))

@@ -1,9 +1,10 @@
 """Arrays a config names by value or by file: 3D references and pose statistics.
 
 A relative path is tried from the working directory first (a user's own file, e.g.
-``data/rendered/scan_ref68.npy``), then from the folder that holds the installed
-``mmpose6d`` package, so the packaged defaults ``mmpose6d/pose_references/ref68.npy`` and
-``ref5.npy`` resolve from any working directory and in a non-editable install.
+``data/rendered/scan_ref68.npy``), then from the folder that holds the ``mmpose6d`` package
+(a checkout's root), then from the package's ``.mim`` folder, where an installed wheel keeps
+the checkout's top-level folders (setup.py), so the defaults ``pose_references/ref68.npy``
+and ``ref5.npy`` resolve from any working directory, in a clone and in a wheel.
 """
 import functools
 from pathlib import Path
@@ -12,16 +13,19 @@ import numpy as np
 
 #: The folder holding the ``mmpose6d`` package (the checkout, or site-packages).
 PACKAGE_PARENT = Path(__file__).resolve().parents[2]
+#: The installed package's copy of the checkout's configs, tools, demo and pose_references.
+MIM_DIR = PACKAGE_PARENT / 'mmpose6d' / '.mim'
 
-DEFAULT_REFERENCE68 = 'mmpose6d/pose_references/ref68.npy'
-DEFAULT_REFERENCE5 = 'mmpose6d/pose_references/ref5.npy'
+DEFAULT_REFERENCE68 = 'pose_references/ref68.npy'
+DEFAULT_REFERENCE5 = 'pose_references/ref5.npy'
 
 
 def resolve_path(path):
-    """The existing file ``path`` names (as given, or below :data:`PACKAGE_PARENT`)."""
+    """The existing file ``path`` names (as given, or below :data:`PACKAGE_PARENT` or
+    :data:`MIM_DIR`)."""
     candidates = [Path(path)]
     if not Path(path).is_absolute():
-        candidates.append(PACKAGE_PARENT / path)
+        candidates += [PACKAGE_PARENT / path, MIM_DIR / path]
     found = next((p for p in candidates if p.is_file()), None)
     if found is None:
         raise FileNotFoundError(f'{path} not found (looked in '

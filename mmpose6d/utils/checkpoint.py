@@ -1,10 +1,12 @@
 """Checkpoint files: safe reading, clear errors, a strict fit to the model, atomic writes and
 the choice of the checkpoint ``--resume`` continues from.
 
-Reading never runs code stored in a file unless asked: every ``torch.load`` (mmengine's own
-included) reads with ``weights_only=True`` and an allow-list of exactly the non-tensor types
-mmengine's training checkpoints hold (:data:`SAFE_GLOBALS`). Full unpickling happens only
-with ``trust=True`` (the tools' ``--trust-checkpoint``).
+Reading never runs code stored in a file unless asked: ``import mmpose6d`` adds exactly the
+non-tensor types mmengine's training checkpoints hold (:data:`SAFE_GLOBALS`) to torch's
+weights-only allow-list, so every ``torch.load(weights_only=True)`` of the process reads them
+(mmengine's, mmdet's APIs and tools included), and the tools read every checkpoint weights-only
+(:func:`checkpoint_loading`). Full unpickling happens only with ``trust=True`` (the tools'
+``--trust-checkpoint``).
 """
 import logging
 import os
@@ -66,6 +68,13 @@ SAFE_GLOBALS = _numpy_globals() + [
 ]
 
 
+def register_safe_globals():
+    """Allow :data:`SAFE_GLOBALS` in every weights-only ``torch.load`` of the process (called
+    by ``import mmpose6d``): none of them runs code, and without them torch >= 2.6 refuses
+    every checkpoint mmengine's training writes."""
+    torch.serialization.add_safe_globals(SAFE_GLOBALS)
+
+
 class CheckpointError(ValueError):
     """A checkpoint that cannot be used; the message names the file and the problem."""
 
@@ -76,17 +85,16 @@ class DamagedCheckpointError(CheckpointError):
 
 @contextmanager
 def checkpoint_loading(trust=False):
-    """Every ``torch.load`` inside the block, mmengine's and torch.hub's included, reads with
-    ``weights_only=True`` and :data:`SAFE_GLOBALS` (or, with ``trust``, unpickles fully).
+    """Every ``torch.load`` inside the block reads with ``weights_only=True`` (and so
+    :data:`SAFE_GLOBALS`), also where the caller passes ``weights_only=False`` as torch.hub
+    does; with ``trust`` every one unpickles fully.
 
-    torch's environment switches do this for calls that pass ``weights_only=False`` too
-    (torch.hub does); they are set for the block only and restored after it.
+    These are torch's environment switches, set for the block only and restored after it.
     """
     saved = {name: os.environ.pop(name, None) for name in (_FORCE_SAFE, _FORCE_UNSAFE)}
     os.environ[_FORCE_UNSAFE if trust else _FORCE_SAFE] = '1'
     try:
-        with torch.serialization.safe_globals(SAFE_GLOBALS):
-            yield
+        yield
     finally:
         for name, value in saved.items():
             os.environ.pop(name, None)
@@ -136,12 +144,7 @@ def _legacy_pickles_complete(path):
 
 def _refused_globals(path, is_zip, error):
     """The globals of a checkpoint that weights-only loading refused, for the message."""
-    names = []
-    if is_zip:
-        allowed = {g[1] if isinstance(g, tuple) else f'{g.__module__}.{g.__qualname__}'
-                   for g in SAFE_GLOBALS}
-        names = [name for name in torch.serialization.get_unsafe_globals_in_checkpoint(path)
-                 if name not in allowed]
+    names = torch.serialization.get_unsafe_globals_in_checkpoint(path) if is_zip else []
     core = error.__context__ or error  # torch wraps the unpickler's message in its advice
     names = names or re.findall(r'GLOBAL ([\w.]+)', str(core))
     return ', '.join(dict.fromkeys(names)) or _first_line(core)

@@ -40,7 +40,7 @@ def images(tmp_path_factory):
 
 def _references():
     """The model's references as it holds them (float32 buffers)."""
-    return tuple(np.load(REPO / 'mmpose6d' / 'pose_references' / f'ref{n}.npy').astype(np.float32)
+    return tuple(np.load(REPO / 'pose_references' / f'ref{n}.npy').astype(np.float32)
                  .astype(np.float64) for n in (68, 5))
 
 

@@ -17,7 +17,7 @@ from mmpose6d.datasets.skip_counter import AnnotationError
 from mmpose6d.geometry import euler_to_matrix, image_intrinsics, project_points
 from mmpose6d.testing import known_pose, write_aflw_sample, write_biwi_sample
 
-REF68 = np.load(Path(__file__).resolve().parents[2] / 'mmpose6d' / 'pose_references' /
+REF68 = np.load(Path(__file__).resolve().parents[2] / 'pose_references' /
                 'ref68.npy')
 
 

@@ -20,7 +20,7 @@ from mmpose6d.registry import MODELS
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / 'tools' / 'deployment' / 'pytorch2onnx.py'
 BASE = REPO / 'configs' / '_base_' / 'models' / 'img2pose_r18_fpn.py'
-REF68 = np.load(REPO / 'mmpose6d' / 'pose_references' / 'ref68.npy')
+REF68 = np.load(REPO / 'pose_references' / 'ref68.npy')
 HEIGHT, WIDTH = 256, 320
 CONFIG = f"""_base_ = {str(BASE)!r}
 model = dict(

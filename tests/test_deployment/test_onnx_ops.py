@@ -13,7 +13,7 @@ from mmcv.ops import roi_align as mmcv_roi_align
 from mmpose6d import geometry as g
 from mmpose6d.deployment import nms, roi_align_boxes
 
-REF68 = np.load(Path(__file__).resolve().parents[2] / 'mmpose6d' / 'pose_references' /
+REF68 = np.load(Path(__file__).resolve().parents[2] / 'pose_references' /
                 'ref68.npy')
 
 

@@ -25,7 +25,7 @@ from mmpose6d.registry import DATASETS
 from mmpose6d.testing import known_pose, write_aflw_sample, write_biwi_sample
 
 REPO = Path(__file__).resolve().parents[2]
-REF68 = np.load(REPO / 'mmpose6d' / 'pose_references' / 'ref68.npy')
+REF68 = np.load(REPO / 'pose_references' / 'ref68.npy')
 CONFIGS = REPO / 'configs' / '_base_' / 'datasets'
 AFLW_ANGLES = {'image00000': [10.0, -30.0, 5.0], 'image00001': [-20.0, 60.0, -12.0],
                'image00002': [5.0, 100.0, 0.0], 'image00003': [33.0, 12.5, -70.0]}

@@ -11,7 +11,7 @@ from mmpose6d.geometry import (euler_to_matrix, image_intrinsics, matrix_to_eule
                                matrix_to_rotvec, project_points, rotvec_to_euler)
 from mmpose6d.testing import known_pose
 
-REF68 = np.load(Path(__file__).resolve().parents[2] / 'mmpose6d' / 'pose_references' /
+REF68 = np.load(Path(__file__).resolve().parents[2] / 'pose_references' /
                 'ref68.npy')
 
 

@@ -133,3 +133,18 @@ def test_module_and_extractor():
     pool = OpsRoIExtractor(roi_layer=dict(type='RoIPool', output_size=7), out_channels=8,
                            featmap_strides=[4])
     assert type(pool.roi_layers[0]).__module__.startswith('mmcv.ops')
+
+
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+def test_half_precision_features_pool_in_float32(dtype):
+    """Autocast's bfloat16 (and CPU float16) features, which no kernel takes: the float32
+    pooling rounded to their dtype, with a gradient of their dtype."""
+    feats = torch.randn(2, 8, 20, 24).to(dtype).requires_grad_()
+    rois = random_rois(30, 2, 24, 20, inverted=False)
+    out = roi_align(feats, rois.to(dtype), (7, 7), 0.5, 2)
+    expected = roi_align(feats.detach().float(), rois.to(dtype).float(), (7, 7), 0.5, 2)
+    assert out.dtype == dtype
+    torch.testing.assert_close(out, expected.to(dtype))
+    out.float().sum().backward()
+    assert feats.grad.dtype == dtype and torch.isfinite(feats.grad.float()).all()
+    assert feats.grad.float().abs().sum() > 0

@@ -17,8 +17,8 @@ from mmpose6d.synthesis import (PHOTOS, FaceScan, RenderOptions, generate_datase
                                 photo_background, render_face, render_image, split_files)
 
 REPO = Path(__file__).resolve().parents[2]
-PROJECT_REF68 = REPO / 'mmpose6d' / 'pose_references' / 'ref68.npy'
-PROJECT_REF5 = REPO / 'mmpose6d' / 'pose_references' / 'ref5.npy'
+PROJECT_REF68 = REPO / 'pose_references' / 'ref68.npy'
+PROJECT_REF5 = REPO / 'pose_references' / 'ref5.npy'
 #: Small images with many labelled, 5-point, unlabelled and grayscale cases.
 OPTIONS = dict(image_size=320, faces=(3, 5), face_size=(30, 150), grayscale_fraction=0.4,
                five_point_fraction=0.25, unlabelled_fraction=0.2, photo_fraction=0.5)
@@ -189,7 +189,7 @@ def test_label_error_with_the_scan_reference(dataset):
 
 
 @pytest.mark.skipif(not PROJECT_REF68.is_file(),
-                    reason='mmpose6d/pose_references/ref68.npy missing')
+                    reason='pose_references/ref68.npy missing')
 def test_label_bias_with_the_project_reference(dataset):
     """Labels made with the project's reference face (menpo3d's template) carry the bias
     between the two faces; it stays bounded (see tools/analysis_tools/label_error.py)."""

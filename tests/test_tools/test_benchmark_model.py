@@ -18,7 +18,7 @@ def test_five_models_are_timed(config, capsys):
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     head = 'model.roi_head.pose_head.'
-    references = REPO / 'mmpose6d' / 'pose_references'  # the CPU config's need its data
+    references = REPO / 'pose_references'  # the CPU config's need its data
     tool.main([str(REPO / 'configs' / 'img2pose' / config), '--size', '160', '128',
                '--repeat', '1', '--threads', '1', '--cfg-options',
                f'{head}pose_mean=[0,0,0,0,0,6]', f'{head}pose_stddev=[0.3,0.5,0.3,0.05,0.05,1.5]',

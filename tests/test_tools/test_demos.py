@@ -72,7 +72,7 @@ def test_video_demo(model, tmp_path):
     writer.release()
     out = tmp_path / 'out' / 'drawn.mp4'
     stdout = _run('video_demo.py', video, model[0], '--weights', model[1], '--out', out,
-                  '--device', 'cpu', '--pred-score-thr', 0)
+                  '--device', 'cpu', '--score-thr', 0)  # mmdet's name of --pred-score-thr
     assert '3 frames' in stdout
     capture = cv2.VideoCapture(str(out))
     assert capture.get(cv2.CAP_PROP_FRAME_COUNT) == 3
@@ -100,8 +100,8 @@ def test_image_demo_goes_on_after_unreadable_images(model, tmp_path):
     (images / 'truncated.jpg').unlink()
     out = tmp_path / 'out'
     output = _run('image_demo.py', images, model[0], '--weights', model[1], '--out-dir', out,
-                  '--pred-score-thr', 0, '--device', 'cpu', returncode=1)
-    assert '55 faces in 11 images' in output
+                  '--score-thr', 0, '--device', 'cpu', returncode=1)  # mmdet's name of it
+    assert '55 faces in 11 images' in output  # every face of the random model: threshold 0
     assert len(list((out / 'preds').glob('*.json'))) == 11
     for name in ('corrupt.jpg', 'empty.jpg'):
         assert f'{images / name}: image skipped ({reasons[name]})' in output

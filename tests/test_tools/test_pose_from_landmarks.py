@@ -44,7 +44,7 @@ def test_pts_face_drawn_and_printed(takeo, tmp_path):
     image = cv2.imread(str(image_path))
     h, w = image.shape[:2]
     lms = read_pts(pts_path)
-    ref68 = np.load(REPO / 'mmpose6d' / 'pose_references' / 'ref68.npy')
+    ref68 = np.load(REPO / 'pose_references' / 'ref68.npy')
     pose = global_pose_from_landmarks(lms[None], np.r_[lms.min(0), lms.max(0)][None], (w, h),
                                       ref68)
     np.testing.assert_allclose([float(v) for v in match[1].split()], pose[0], atol=1e-4)

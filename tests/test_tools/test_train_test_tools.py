@@ -125,8 +125,8 @@ model = dict(backbone=dict(init_cfg=None), roi_head=dict(pose_head=dict(
     pose_mean=data + 'pose_mean.npy', pose_stddev=data + 'pose_stddev.npy')))
 train_cfg = dict(max_epochs=2)
 default_hooks = dict(logger=dict(interval=1))
-refs = dict(reference68='mmpose6d/pose_references/ref68.npy',
-            reference5='mmpose6d/pose_references/ref5.npy')
+refs = dict(reference68='pose_references/ref68.npy',
+            reference5='pose_references/ref5.npy')
 train_pipeline = [
     dict(type='LoadPoseImage'),
     dict(type='LoadPoseAnnotations', with_bbox=True, with_landmarks=True),
@@ -271,3 +271,37 @@ def test_resume_passes_over_a_damaged_last_checkpoint(dist_run, tree, tmp_path):
                   check=False)
     assert f'error: {resumed / "iter_9.pth"}: holds objects other than tensors' in stderr
     assert not marker.exists()
+
+
+def _train_losses(log):
+    """{iteration: loss} of a training log (logged every iteration)."""
+    pattern = r'Iter\(train\) \[\s*(\d+)/\d+\].*?\sloss: ([\d.]+)'
+    return {int(i): float(loss) for i, loss in re.findall(pattern, log)}
+
+
+def test_resumed_run_equals_the_uninterrupted_run(tree):
+    """The CPU recipe stopped after 6 iterations (no seed given) and resumed to 12 logs the
+    losses and ends with the weights of 12 uninterrupted iterations with that seed; validated
+    at 3, 6 and 9, right after the checkpoint of iteration 6 among them."""
+    common = ['train_cfg.val_interval=3', 'default_hooks.logger.interval=1',
+              'default_hooks.checkpoint.interval=6', 'train_dataloader.num_workers=1',
+              'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False']
+    stopped, full = tree / 'work_dirs' / 'stopped', tree / 'work_dirs' / 'uninterrupted'
+    train = [sys.executable, 'tools/train.py', CONFIG, '--cfg-options', *common]
+    _run(train + ['train_cfg.max_iters=6'] + ['--work-dir', str(stopped)], tree)
+    seed = read_checkpoint(stopped / 'iter_6.pth')['meta']['seed']
+    resumed_log = _run(train + ['train_cfg.max_iters=12', '--work-dir', str(stopped),
+                                '--resume'], tree)
+    assert 'Random states restored from the resumed checkpoint' in resumed_log
+    full_log = _run(train + ['train_cfg.max_iters=12', f'randomness.seed={seed}',
+                             '--work-dir', str(full)], tree)
+
+    resumed_losses, full_losses = _train_losses(resumed_log), _train_losses(full_log)
+    assert sorted(resumed_losses) == list(range(7, 13)) and len(full_losses) == 12
+    for i in range(7, 13):
+        assert resumed_losses[i] == pytest.approx(full_losses[i], rel=1e-6, abs=1e-4), i
+    resumed_weights = read_checkpoint(stopped / 'iter_12.pth')['state_dict']
+    full_weights = read_checkpoint(full / 'iter_12.pth')['state_dict']
+    for name, value in full_weights.items():
+        torch.testing.assert_close(resumed_weights[name], value, rtol=1e-5, atol=1e-6,
+                                   msg=name)

@@ -1,6 +1,8 @@
 """mmpose6d.utils.checkpoint: safe reading, damaged files, fit to the model, resume choice."""
 import os
 import pickle
+import subprocess
+import sys
 from collections import OrderedDict
 
 import numpy as np
@@ -35,18 +37,23 @@ def trained(request, tmp_path_factory):
 
 
 def test_training_checkpoints_need_exactly_the_allow_list(trained):
-    """What mmengine's checkpoints hold beyond torch's defaults is in SAFE_GLOBALS (and plain
-    weights-only loading refuses it, so the list is needed); they load with it, histories
-    and statistics included."""
+    """What mmengine's checkpoints hold beyond torch's defaults is in SAFE_GLOBALS; with it
+    (registered by ``import mmpose6d``) plain weights-only loading reads them, histories and
+    statistics included."""
     allowed = {g[1] if isinstance(g, tuple) else f'{g.__module__}.{g.__qualname__}'
                for g in ckpt.SAFE_GLOBALS}
     files = sorted(trained.glob('*.pth'))
     assert len(files) >= 2
+    registered = torch.serialization.get_safe_globals()
+    torch.serialization.clear_safe_globals()  # what torch's defaults alone refuse
+    try:
+        refused = {path: set(torch.serialization.get_unsafe_globals_in_checkpoint(str(path)))
+                   for path in files}
+    finally:
+        torch.serialization.add_safe_globals(registered)
     for path in files:
-        needed = set(torch.serialization.get_unsafe_globals_in_checkpoint(str(path)))
-        assert needed and needed <= allowed, needed - allowed
-        with pytest.raises(pickle.UnpicklingError):
-            torch.load(path, weights_only=True)
+        assert refused[path] and refused[path] <= allowed, refused[path] - allowed
+        assert set(torch.load(path, weights_only=True)) == set(read_checkpoint(path))
         checkpoint = read_checkpoint(path)
         assert {'meta', 'state_dict', 'message_hub'} <= set(checkpoint)
         history = checkpoint['message_hub']['log_scalars']['train/loss']
@@ -54,14 +61,20 @@ def test_training_checkpoints_need_exactly_the_allow_list(trained):
         assert checkpoint['meta']['dataset_meta']['classes'] == ('face', )
 
 
-def test_mmengine_loads_inside_the_context_only(trained):
+def test_import_mmpose6d_allows_the_training_state(trained):
+    """A process that imported mmpose6d reads training checkpoints with plain weights-only
+    loading (mmengine's too, inside the tools' context or not); one that did not refuses
+    them, so the registration is what makes mmdet's tools read them."""
     path = str(next(trained.glob('*_2.pth')))
-    with pytest.raises(pickle.UnpicklingError):
-        _load_checkpoint(path)  # mmengine's torch.load: weights only, no allow-list
+    assert 'message_hub' in _load_checkpoint(path)
     with checkpoint_loading():
         assert 'message_hub' in _load_checkpoint(path)
     assert 'TORCH_FORCE_WEIGHTS_ONLY_LOAD' not in os.environ
     assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in os.environ
+    load = f'import torch; torch.load({path!r}, weights_only=True)'
+    bare = subprocess.run([sys.executable, '-c', load], capture_output=True, text=True)
+    assert bare.returncode != 0 and 'HistoryBuffer' in bare.stderr
+    subprocess.run([sys.executable, '-c', f'import mmpose6d; {load}'], check=True)
 
 
 def test_no_process_wide_switch_to_full_unpickling(monkeypatch):

@@ -15,7 +15,7 @@ from mmpose6d.registry import VISUALIZERS
 from mmpose6d.visualization import draw_mesh, reference_triangles
 
 REPO = Path(__file__).resolve().parents[2]
-REF68 = np.load(REPO / 'mmpose6d' / 'pose_references' / 'ref68.npy')
+REF68 = np.load(REPO / 'pose_references' / 'ref68.npy')
 W, H = 320, 240
 POSE = np.array([[0.15, -0.35, 0.1, 0.02, -0.01, 6.0]])
 GREY = 100

@@ -1,8 +1,8 @@
 """How far PnP pose labels of a rendered split are from its exact render poses.
 
     python tools/analysis_tools/label_error.py data/rendered --split val \
-        [--reference mmpose6d/pose_references/ref68.npy \
-         --reference5 mmpose6d/pose_references/ref5.npy]
+        [--reference pose_references/ref68.npy \
+         --reference5 pose_references/ref5.npy]
 
 Labels are made as in training (EPnP in each face's box, img2pose's box camera, then local
 -> global), while the faces were rendered through the image's one camera. Without

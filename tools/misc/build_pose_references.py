@@ -1,7 +1,7 @@
 """Build the project's 3D face references ``ref68.npy`` and ``ref5.npy`` (BSD-3 source).
 
 The 68 iBUG points come from ``menpo3d/data/template.ljson`` in the menpo3d 0.8.6 sdist
-(BSD-3-Clause, see ``mmpose6d/pose_references/README.md``), fetched with pip into the cache
+(BSD-3-Clause, see ``pose_references/README.md``), fetched with pip into the cache
 folder and checked against a fixed sha256. The template's nose tip (point 30) sits 1 cm above the
 tip of its own mesh, which makes 5-point PnP pitch frontal faces by about -28 degrees; it is
 replaced by the mesh's most protruding vertex (``template.ply``, same sdist). The points are
@@ -11,7 +11,7 @@ The 5 points (eye centres, nose tip, mouth corners) are derived from the 68. Re-
 gives identical files.
 
     python tools/misc/build_pose_references.py [--cache-dir data/cache] \
-        [--out-dir mmpose6d/pose_references]
+        [--out-dir pose_references]
 """
 import argparse
 import sys
@@ -104,7 +104,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--cache-dir', type=Path, default=REPO / 'data' / 'cache',
                         help='where the downloaded sdist is kept (default: data/cache)')
-    parser.add_argument('--out-dir', type=Path, default=REPO / 'mmpose6d' / 'pose_references',
+    parser.add_argument('--out-dir', type=Path, default=REPO / 'pose_references',
                         help='where ref68.npy and ref5.npy are written')
     return parser.parse_args()
 

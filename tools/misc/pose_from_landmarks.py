@@ -9,7 +9,7 @@ recovered pose (green) and the pose axes (x red, y green, z blue).
 LANDMARKS is an iBUG ``.pts`` file (one face, 1-based) or a JSON file
 ``{"landmarks": [[[u, v], ...], ...], "bboxes": [[x1, y1, x2, y2], ...]}`` (several faces,
 0-based pixels, ``bboxes`` optional). Without boxes, a face's box is its landmarks' extent.
-The reference defaults to ``mmpose6d/pose_references/ref68.npy`` or ``ref5.npy`` to match the
+The reference defaults to ``pose_references/ref68.npy`` or ``ref5.npy`` to match the
 number of landmarks.
 """
 import argparse
@@ -35,7 +35,7 @@ def parse_args():
     parser.add_argument('--out', type=Path, required=True, help='output image path')
     parser.add_argument('--reference', type=Path,
                         help='3D reference .npy (P,3); default '
-                        'mmpose6d/pose_references/ref{P}.npy')
+                        'pose_references/ref{P}.npy')
     return parser.parse_args()
 
 
@@ -59,7 +59,7 @@ def main():
         sys.exit(f'{args.image}: cannot read the image')
     landmarks, boxes = load_faces(args.landmarks)
     num_points = landmarks.shape[1]
-    ref_path = args.reference or REPO / 'mmpose6d' / 'pose_references' / f'ref{num_points}.npy'
+    ref_path = args.reference or REPO / 'pose_references' / f'ref{num_points}.npy'
     if not ref_path.is_file():
         sys.exit(f'{ref_path}: no such reference for {num_points}-point landmarks')
     reference = np.load(ref_path)

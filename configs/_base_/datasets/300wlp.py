@@ -15,7 +15,7 @@
 # two bases.)
 w300lp_root = 'data/300W_LP/'
 # the 3D reference of the labels (EPnP, projected boxes): the model's
-label_reference68 = 'mmpose6d/pose_references/ref68.npy'
+label_reference68 = 'pose_references/ref68.npy'
 # the original's training sizes: short side 640..800 in steps of 32, long side at most 1400
 train_scales = [(1400, short) for short in range(640, 801, 32)]
 

@@ -28,16 +28,17 @@ _base_ = './head_pose_benchmark.py'
 data_root = 'data/AFLW2000/'
 # the 68-point reference of the target PnP: the model's (model.roi_head.pose_head.reference68;
 # named apart, mmengine refuses a key defined by two bases)
-target_reference68 = 'mmpose6d/pose_references/ref68.npy'
+target_reference68 = 'pose_references/ref68.npy'
 test_scale = (1400, 400)
 
 test_pipeline = [
     _base_.load_image,
-    dict(type='TorchvisionResize', scale=test_scale, in_model=True),
+    dict(_scope_='mmpose6d', type='TorchvisionResize', scale=test_scale, in_model=True),
     # after the resize: gt boxes / landmarks stay in the original image (for visualisation)
-    dict(type='LoadPoseAnnotations', with_bbox=True, with_landmarks=True),
+    dict(_scope_='mmpose6d', type='LoadPoseAnnotations', with_bbox=True, with_landmarks=True),
     # the targets reach HeadPoseMetric through the metainfo
-    dict(type='PackPoseDetInputs', extra_meta_keys=('gt_euler', 'gt_bbox', 'gt_translation')),
+    dict(_scope_='mmpose6d', type='PackPoseDetInputs',
+         extra_meta_keys=('gt_euler', 'gt_bbox', 'gt_translation')),
 ]
 
 test_dataloader = dict(

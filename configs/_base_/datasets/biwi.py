@@ -26,9 +26,9 @@ test_scale = (1400, 700)
 
 test_pipeline = [
     _base_.load_image,
-    dict(type='TorchvisionResize', scale=test_scale, in_model=True),
+    dict(_scope_='mmpose6d', type='TorchvisionResize', scale=test_scale, in_model=True),
     # gt_euler reaches HeadPoseMetric through the metainfo (BIWI has no face boxes)
-    dict(type='PackPoseDetInputs', extra_meta_keys=('gt_euler', )),
+    dict(_scope_='mmpose6d', type='PackPoseDetInputs', extra_meta_keys=('gt_euler', )),
 ]
 
 test_dataloader = dict(

@@ -3,7 +3,8 @@
 # its metric reads from the metainfo.
 backend_args = None
 
-load_image = dict(type='LoadPoseImage', backend_args=backend_args)
+# `_scope_` and `LoadImageFromFile`: for mmdet's DetInferencer, as in img2pose_faces.py
+load_image = dict(_scope_='mmpose6d', type='LoadImageFromFile', backend_args=backend_args)
 
 test_dataloader = dict(
     batch_size=1,
@@ -11,5 +12,6 @@ test_dataloader = dict(
     persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(data_prefix=dict(img=''), test_mode=True, backend_args=backend_args))
+    dataset=dict(_scope_='mmpose6d', data_prefix=dict(img=''), test_mode=True,
+                 backend_args=backend_args))
 val_dataloader = test_dataloader

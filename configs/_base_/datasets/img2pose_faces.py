@@ -4,14 +4,18 @@
 # Pose labels are recomputed by EPnP from the landmarks after every geometric augmentation;
 # the training targets are the boxes projected from those poses.
 backend_args = None
+# `_scope_`: the datasets and test steps are built in the mmpose6d scope also by mmdet's
+# DetInferencer, which builds them one by one under the 'mmdet' scope; `LoadImageFromFile` is
+# mmpose6d's LoadPoseImage in that scope, the loading step DetInferencer looks for
 
 # 3D references of the pose labels (named apart from the model config's `reference68` /
 # `reference5`: mmengine refuses a key defined by two bases).
-label_reference68 = 'mmpose6d/pose_references/ref68.npy'
-label_reference5 = 'mmpose6d/pose_references/ref5.npy'
+label_reference68 = 'pose_references/ref68.npy'
+label_reference5 = 'pose_references/ref5.npy'
 
-load_image = dict(type='LoadPoseImage', backend_args=backend_args)
-load_annotations = dict(type='LoadPoseAnnotations', with_bbox=True, with_landmarks=True)
+load_image = dict(_scope_='mmpose6d', type='LoadImageFromFile', backend_args=backend_args)
+load_annotations = dict(_scope_='mmpose6d', type='LoadPoseAnnotations', with_bbox=True,
+                        with_landmarks=True)
 train_augment = [
     dict(type='RandomPoseCrop', min_scale=0.7, max_scale=1.0, max_tries=10),
     dict(type='RandomPoseFlip', prob=0.5),
@@ -22,17 +26,19 @@ train_labels = dict(type='PoseLabelsFromLandmarks', reference68=label_reference6
                     reference5=label_reference5)
 train_boxes = dict(type='BoxesFromPoses', reference68=label_reference68, x_factor=1.1,
                    y_factor=1.1, forehead=0.3)
-pack = dict(type='PackPoseDetInputs')
+pack = dict(_scope_='mmpose6d', type='PackPoseDetInputs')
 # Annotations are loaded after the resize and stay in the original image's frame (as in
 # mmdet): their pose labels use `ori_shape`, and faces without a label are kept (NaN pose).
-test_resize = dict(type='PoseResize', keep_ratio=True)
-test_labels = dict(type='PoseLabelsFromLandmarks', reference68=label_reference68,
-                   reference5=label_reference5, test_mode=True, image_shape_key='ori_shape')
+test_resize = dict(_scope_='mmpose6d', type='PoseResize', keep_ratio=True)
+test_labels = dict(_scope_='mmpose6d', type='PoseLabelsFromLandmarks',
+                   reference68=label_reference68, reference5=label_reference5, test_mode=True,
+                   image_shape_key='ori_shape')
 
 train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
+        _scope_='mmpose6d',
         type='Img2PoseDataset',
         filter_cfg=dict(filter_empty_gt=True),
         backend_args=backend_args))
@@ -41,5 +47,6 @@ val_dataloader = dict(
     persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='Img2PoseDataset', test_mode=True, backend_args=backend_args))
+    dataset=dict(_scope_='mmpose6d', type='Img2PoseDataset', test_mode=True,
+                 backend_args=backend_args))
 test_dataloader = val_dataloader

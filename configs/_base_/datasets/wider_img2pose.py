@@ -20,7 +20,7 @@ train_pipeline = [
 # Img2PoseDataPreprocessor), so a converted checkpoint gives its detections
 test_pipeline = [
     _base_.load_image,
-    dict(type='TorchvisionResize', scale=test_scale, in_model=True),
+    dict(_scope_='mmpose6d', type='TorchvisionResize', scale=test_scale, in_model=True),
     _base_.load_annotations, _base_.test_labels, _base_.pack
 ]
 

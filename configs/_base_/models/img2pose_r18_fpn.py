@@ -21,10 +21,12 @@
 # pose_mean / pose_stddev: statistics of the training set's local poses (written by
 # tools/dataset_converters/img2pose_to_lmdb.py --train or compute_pose_stats.py); each
 # top-level config names its own files.
-reference68 = 'mmpose6d/pose_references/ref68.npy'
-reference5 = 'mmpose6d/pose_references/ref5.npy'
+reference68 = 'pose_references/ref68.npy'
+reference5 = 'pose_references/ref5.npy'
 
 model = dict(
+    # built in the mmpose6d scope under any default scope (mmdet's DetInferencer sets 'mmdet')
+    _scope_='mmpose6d',
     type='Img2Pose',
     # the original's input transform: [0, 1] scaling, normalisation, then the resampling
     # of images that TorchvisionResize(in_model=True) sized, then padding

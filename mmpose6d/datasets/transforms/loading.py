@@ -9,7 +9,7 @@ from ..image_io import decode_image, read_image_bytes
 from ..skip_counter import SKIPS
 
 
-@TRANSFORMS.register_module()
+@TRANSFORMS.register_module(name=['LoadPoseImage', 'LoadImageFromFile'])
 class LoadPoseImage(LoadImageFromFile):
     """Decode an image to BGR (grayscale ones too, as 3 channels) with counted skips.
 
@@ -18,6 +18,10 @@ class LoadPoseImage(LoadImageFromFile):
     A missing, empty, truncated or corrupt image is counted under its ``image/...`` reason and
     the transform returns None, so the dataset fetches another sample in training.
     Accepts :class:`mmcv.transforms.LoadImageFromFile`'s arguments.
+
+    It is also ``LoadImageFromFile`` in the mmpose6d scope (as mmyolo's ``LoadAnnotations``
+    is in mmyolo's), the name the configs give it: mmdet's ``DetInferencer`` swaps the step of
+    that name for its ``InferencerLoader``, which reads files with it.
     """
 
     def transform(self, results):

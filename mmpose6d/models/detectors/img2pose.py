@@ -90,7 +90,9 @@ class Img2Pose(TwoStageDetector):
             losses = self.loss(data['inputs'], samples)
         finally:
             self.train(was_training)
-        losses = {k: sum(v) if isinstance(v, list) else v
+        # copies: the all-reduce works in place, and losses may share a tensor (a batch
+        # without faces gives its pose losses one zero)
+        losses = {k: (sum(v) if isinstance(v, list) else v).detach().clone()
                   for k, v in losses.items() if 'loss' in k}
         for value in losses.values():
             all_reduce(value, op='mean')

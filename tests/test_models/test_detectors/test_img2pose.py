@@ -2,6 +2,10 @@
 computes them (train mode, no gradients), for mmengine's ValLoop to average into val_loss;
 its channels-last layout."""
 import copy
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -42,9 +46,9 @@ def _model(val_loss, channels_last=False):
     return MODELS.build(cfg).eval()
 
 
-def _batch():
+def _batch(faces=True):
     """A 160 x 128 network input of a 320 x 256 image (the test pipeline's resize), its
-    ground truth in the original image's frame as the test pipeline leaves it."""
+    ground truth in the original image's frame as the test pipeline leaves it (or none)."""
     image = torch.from_numpy(np.random.default_rng(0).integers(0, 255, (3, 128, 160),
                                                                dtype=np.uint8))
     sample = DetDataSample(metainfo=dict(img_shape=(128, 160), ori_shape=(256, 320),
@@ -52,6 +56,8 @@ def _batch():
     sample.gt_instances = InstanceData(bboxes=torch.tensor([[10., 10., 90., 90.]] * 3),
                                        labels=torch.zeros(3, dtype=torch.long),
                                        poses=torch.tensor(POSES, dtype=torch.float32))
+    if not faces:
+        sample.gt_instances = sample.gt_instances[:0]
     return dict(inputs=[image], data_samples=[sample])
 
 
@@ -152,10 +158,7 @@ def test_a_batch_without_faces_reaches_every_trainable_parameter():
     """DDP without find_unused_parameters needs every trainable parameter in the graph of
     every step: a batch with no face (no positive RoI) still gives each one a gradient."""
     model = _model(None).train()
-    data = _batch()
-    sample = data['data_samples'][0]
-    sample.gt_instances = InstanceData(bboxes=torch.zeros(0, 4), poses=torch.zeros(0, 6),
-                                       labels=torch.zeros(0, dtype=torch.long))
+    data = _batch(faces=False)
     losses = model(**model.data_preprocessor(data, True), mode='loss')
     loss, _ = model.parse_losses(losses)
     assert torch.isfinite(loss)
@@ -163,3 +166,83 @@ def test_a_batch_without_faces_reaches_every_trainable_parameter():
     missing = [name for name, p in model.named_parameters()
                if p.requires_grad and p.grad is None]
     assert not missing, missing
+
+
+RANK_SCRIPT = """import importlib.util, json, sys
+import torch
+import torch.distributed as dist
+spec = importlib.util.spec_from_file_location('test_img2pose', sys.argv[1])
+test = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(test)
+dist.init_process_group(backend='gloo')
+rank = dist.get_rank()
+model = test._model(dict(train_mode=True))
+data = test._batch(faces=rank == 0)
+torch.manual_seed(0)
+with torch.no_grad():
+    losses = model.validation_loss(data)
+with open(f'{sys.argv[2]}/rank{rank}.json', 'w') as f:
+    json.dump({name: value.item() for name, value in losses.items()}, f)
+dist.destroy_process_group()
+"""
+
+
+def test_validation_loss_runs_the_same_collectives_on_every_rank(tmp_path):
+    """2 gloo processes, one validating a batch with faces and the other one without: both
+    all-reduce the same losses in the same order and hold their mean."""
+    script = tmp_path / 'rank.py'
+    script.write_text(RANK_SCRIPT)
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    done = subprocess.run(
+        [sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
+         '--master_port', str(29500 + os.getpid() % 1000), str(script), __file__,
+         str(tmp_path)], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    ranks = [json.loads((tmp_path / f'rank{r}.json').read_text()) for r in range(2)]
+    assert list(ranks[0]) == list(ranks[1]) and set(ranks[0]) == LOSSES
+
+    alone = []
+    for faces in (True, False):
+        model = _model(dict(train_mode=True))
+        torch.manual_seed(0)
+        with torch.no_grad():
+            alone.append(model.validation_loss(_batch(faces=faces)))
+    for name in LOSSES:
+        mean = (alone[0][name] + alone[1][name]).item() / 2
+        assert ranks[0][name] == pytest.approx(mean, rel=1e-5, abs=1e-6), name
+        assert ranks[1][name] == ranks[0][name], name
+
+
+def test_a_train_step_under_autocast_with_a_face_over_300_px():
+    """``--amp``'s autocast around the whole loss (bfloat16, CPU autocast's fast type) with a
+    312 x 401 px face in a 448 x 448 input: finite losses, a finite gradient for every
+    trainable parameter, the pose losses as in float32 up to the half-precision features."""
+    model = _model(None).train()
+    image = torch.from_numpy(np.random.default_rng(0).integers(0, 255, (3, 448, 448),
+                                                               dtype=np.uint8))
+    poses = torch.tensor([[0.1, 0.2, 0.0, 0.0, 0.0, 4.0]])
+    boxes = pose_to_bbox(poses.double(), torch.tensor([448.0, 448.0], dtype=torch.float64),
+                         model.roi_head.pose_head.reference68.double()).float()
+    width, height = (boxes[0, 2:] - boxes[0, :2]).tolist()
+    assert width > 300 and height > 300 and width * height > 65504
+    sample = DetDataSample(metainfo=dict(img_shape=(448, 448), ori_shape=(448, 448),
+                                         scale_factor=(1.0, 1.0)))
+    sample.gt_instances = InstanceData(bboxes=boxes, poses=poses,
+                                       labels=torch.zeros(1, dtype=torch.long))
+    data = model.data_preprocessor(dict(inputs=[image], data_samples=[sample]), True)
+    logs = {}
+    for precision in ('float32', 'bfloat16'):
+        torch.manual_seed(0)
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=precision == 'bfloat16'):
+            losses = model(**data, mode='loss')
+        loss, logs[precision] = model.parse_losses(losses)
+        assert torch.isfinite(loss), precision
+        model.zero_grad(set_to_none=True)
+        loss.backward()
+        bad = [name for name, p in model.named_parameters()
+               if p.requires_grad and (p.grad is None or not torch.isfinite(p.grad).all())]
+        assert not bad, (precision, bad)
+    for name in ('loss_dof', 'loss_points'):
+        assert logs['bfloat16'][name].dtype == torch.float32
+        assert logs['bfloat16'][name].item() == pytest.approx(logs['float32'][name].item(),
+                                                              rel=0.05), name

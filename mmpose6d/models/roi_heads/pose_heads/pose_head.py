@@ -113,7 +113,8 @@ class PoseHead(BaseModule):
 
     def class_poses(self, poses, labels):
         """The 6 numbers of each RoI's class out of (N, 6 * num_classes)."""
-        return poses.view(len(poses), self.num_classes, 6)[torch.arange(len(poses)), labels]
+        rows = torch.arange(len(poses), device=poses.device)
+        return poses.view(len(poses), self.num_classes, 6)[rows, labels]
 
     def loss_and_target(self, pose_pred, sampling_results, batch_gt_instances,
                         batch_img_metas):

@@ -2,12 +2,9 @@
 built from it."""
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runs from a checkout
-
-from mmpose6d.apis import Img2PoseInferencer  # noqa: E402
-from mmpose6d.utils.checkpoint import TRUST_CHECKPOINT_HELP, CheckpointError  # noqa: E402
+from mmpose6d.apis import Img2PoseInferencer
+from mmpose6d.utils.checkpoint import TRUST_CHECKPOINT_HELP, CheckpointError
 
 
 def demo_parser(doc, source, source_help):

@@ -1,15 +1,11 @@
-"""Shared fixtures: the read-only material in ``../shared`` (golden vectors, WIDER ground
-truth), present in CI and absent from a user's clone, and the messages MMLogger logs."""
+"""Shared fixtures: the golden files (``golden_files.py``), the read-only material in
+``../shared`` (WIDER ground truth), present in CI and absent from a user's clone, and the
+messages MMLogger logs."""
 import logging
-import os
-from pathlib import Path
 
-import numpy as np
 import pytest
+from golden_files import SHARED, golden_arrays, golden_seeds, missing
 from mmengine.logging import MMLogger
-
-SHARED = Path(__file__).resolve().parents[2] / 'shared'
-REPO = Path(__file__).resolve().parents[1]
 
 
 def shared_path(*parts):
@@ -17,17 +13,16 @@ def shared_path(*parts):
     in CI (``CI=true``), where the material must be there."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        message = f'{path} not found (the ../shared material is only in CI)'
-        if os.environ.get('CI', '').lower() == 'true':
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        missing(f'{path} not found (the ../shared material is only in CI)')
     return path
 
 
-@pytest.fixture(scope='session')
-def golden():
-    """Inputs and outputs of the original img2pose geometry code (``shared/data/golden``)."""
-    return dict(np.load(shared_path('data', 'golden', 'img2pose_geometry_seed1.npz')))
+@pytest.fixture(scope='session', params=golden_seeds('img2pose_geometry'),
+                ids=lambda seed: f'seed{seed}')
+def golden(request):
+    """Inputs and outputs of the original img2pose geometry code
+    (``img2pose_geometry_seed*.npz``), one seed after another."""
+    return golden_arrays(f'img2pose_geometry_seed{request.param}.npz')
 
 
 @pytest.fixture(scope='session')

@@ -22,17 +22,24 @@ BASES = sorted((CONFIG_DIR / '_base_').rglob('*.py'))
 
 
 def _point_references_to(steps, ref68, ref5):
-    """Pipeline steps with their 3D reference files replaced (a fresh clone has no rendered
-    data, whose scan references the CPU config uses)."""
+    """Pipeline steps with the 3D reference files of their face models replaced (a fresh
+    clone has no rendered data, whose scan references the CPU config uses)."""
     for step in steps:
         if 'transforms' in step:  # Img2PoseTestTimeAug (a list), TestTimeAug (groups)
             for group in step['transforms']:
                 _point_references_to(group if isinstance(group, list) else [group], ref68,
                                      ref5)
-        if 'reference68' in step:
-            step['reference68'] = ref68
-        if 'reference5' in step:
-            step['reference5'] = ref5
+        if 'face_model' in step:
+            step['face_model'] = dict(step['face_model'], reference68=ref68, reference5=ref5)
+
+
+def _set_model_files(cfg, golden):
+    """Pose statistics and the golden references in the model config."""
+    head = cfg.model.roi_head.pose_head
+    head.pose_coder.update(pose_mean=[0, 0, 0, 0, 0, 5.0],
+                           pose_stddev=[0.3, 0.5, 0.3, 0.5, 0.2, 0.3])
+    head.face_model = dict(reference68=golden['ref68'].tolist(),
+                           reference5=golden['ref5'].tolist())
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=[p.stem for p in CONFIGS])
@@ -41,9 +48,7 @@ def test_config_builds(path, golden, tmp_path):
     cfg = Config.fromfile(path)
     np.save(tmp_path / 'ref68.npy', golden['ref68'])
     np.save(tmp_path / 'ref5.npy', golden['ref5'])
-    head = cfg.model.roi_head.pose_head
-    head.pose_mean, head.pose_stddev = [0, 0, 0, 0, 0, 5.0], [0.3, 0.5, 0.3, 0.5, 0.2, 0.3]
-    head.reference68, head.reference5 = golden['ref68'].tolist(), golden['ref5'].tolist()
+    _set_model_files(cfg, golden)
     model = MODELS.build(cfg.model)
     assert type(model).__name__ == 'Img2Pose'
     assert model.roi_head.pose_head.pose_pred[-1].out_features == 6
@@ -74,15 +79,12 @@ def test_config_builds_under_mmdet_scope(path, golden, tmp_path):
     the test dataset (lazily, for its palette), the test pipeline with the step named
     LoadImageFromFile swapped for InferencerLoader, and the visualizer."""
     cfg = Config.fromfile(path)
-    head = cfg.model.roi_head.pose_head
-    head.pose_mean, head.pose_stddev = [0, 0, 0, 0, 0, 5.0], [0.3, 0.5, 0.3, 0.5, 0.2, 0.3]
-    head.reference68, head.reference5 = golden['ref68'].tolist(), golden['ref5'].tolist()
+    _set_model_files(cfg, golden)
     np.save(tmp_path / 'ref68.npy', golden['ref68'])
     np.save(tmp_path / 'ref5.npy', golden['ref5'])
     dataset = cfg.test_dataloader.dataset
     _point_references_to(dataset.pipeline, str(tmp_path / 'ref68.npy'),
                          str(tmp_path / 'ref5.npy'))
-    dataset.pop('reference68', None)  # AFLW2000's target PnP, unused by a lazy dataset
     steps = [dict(step) for step in dataset.pipeline]
     assert steps[0]['type'] == 'LoadImageFromFile'
     steps[0]['type'] = 'mmdet.InferencerLoader'

@@ -11,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from golden_files import original_references
 
 from mmpose6d.geometry import (FLIP_PERM_5, FLIP_PERM_68, global_pose_from_landmarks,
                                image_intrinsics, project_points, rotvec_to_euler)
@@ -49,10 +50,10 @@ def refs():
 
 
 @pytest.fixture(scope='module')
-def original(shared_file):
+def original():
     """The original img2pose references (non-commercial; only read, for comparison)."""
-    golden = np.load(shared_file('data', 'golden', 'img2pose_geometry_seed1.npz'))
-    return {68: golden['ref68'], 5: golden['ref5']}
+    references = original_references()
+    return {68: references['ref68'], 5: references['ref5']}
 
 
 @pytest.fixture(scope='session')

@@ -52,6 +52,7 @@ def test_wheel_ships_the_mim_files(built):
     assert not any('pose_references' in name and not name.startswith('mmpose6d/.mim/')
                    for name in names)
     assert not any(name.endswith('.pyc') for name in names)
+    assert not any('tests/' in name or 'golden' in name for name in names)  # tests/data/golden
 
 
 def test_installed_package_finds_its_references(built, tmp_path):

@@ -2,18 +2,14 @@
 [--show [--wait-time S]]``."""
 import argparse
 import sys
-from pathlib import Path
 
 from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmengine.config import ConfigDict
 from mmengine.runner import Runner
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # runs from a checkout without `pip install -e .`
-
-from mmpose6d.utils.checkpoint import (CheckpointError, check_model_checkpoint,  # noqa: E402
-                                       checkpoint_loading)
-from mmpose6d.utils.runner_setup import add_common_args, load_config  # noqa: E402
+from mmpose6d.utils.checkpoint import CheckpointError, checkpoint_loading
+from mmpose6d.utils.checkpoint_fit import check_model_checkpoint
+from mmpose6d.utils.runner_setup import add_common_args, load_config
 
 
 def parse_args():

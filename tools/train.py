@@ -1,18 +1,15 @@
 """Train an mmpose6d model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume]``."""
 import argparse
 import sys
-from pathlib import Path
 
 from mmengine.device import get_device
 from mmengine.runner import Runner
 
-REPO = Path(__file__).resolve().parents[1]
-AMP_DEVICES = ('cuda', 'npu', 'mlu', 'musa')
-sys.path.insert(0, str(REPO))  # runs from a checkout without `pip install -e .`
+from mmpose6d.utils.checkpoint import CheckpointError, checkpoint_loading, read_checkpoint
+from mmpose6d.utils.resume import find_resume_checkpoint, resumable_problem
+from mmpose6d.utils.runner_setup import add_common_args, load_config
 
-from mmpose6d.utils.checkpoint import (CheckpointError, checkpoint_loading,  # noqa: E402
-                                       find_resume_checkpoint, read_checkpoint, resumable_problem)
-from mmpose6d.utils.runner_setup import add_common_args, load_config  # noqa: E402
+AMP_DEVICES = ('cuda', 'npu', 'mlu', 'musa')
 
 
 def parse_args():

@@ -1,7 +1,8 @@
 default_scope = 'mmpose6d'
 # mmpose6d is imported wherever this config is read, by mmdet's and mim's tools and APIs too:
-# it allows the types its training checkpoints hold in torch's weights-only loading
-custom_imports = dict(imports=['mmpose6d'], allow_failed_imports=False)
+# it allows the types its training checkpoints hold in torch's weights-only loading, and
+# mmpose6d.engine registers the 'atomic_local' file backend the checkpoint hook writes with
+custom_imports = dict(imports=['mmpose6d', 'mmpose6d.engine'], allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

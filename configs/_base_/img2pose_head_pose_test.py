@@ -9,10 +9,9 @@ wider_root = 'data/wider_face/'
 model = dict(
     backbone=dict(init_cfg=None),  # the checkpoint gives every weight
     roi_head=dict(
-        pose_head=dict(
-            # the statistics the WIDER model was trained with (r18_fpn_wider.py)
-            pose_mean=wider_root + 'pose_mean.npy',
-            pose_stddev=wider_root + 'pose_stddev.npy')),
+        # the statistics the WIDER model was trained with (r18_fpn_wider.py)
+        pose_head=dict(pose_coder=dict(pose_mean=wider_root + 'pose_mean.npy',
+                                       pose_stddev=wider_root + 'pose_stddev.npy'))),
     test_cfg=dict(rpn=dict(nms_pre=500, max_per_img=10)))
 
 val_cfg = dict(type='ValLoop')

@@ -35,18 +35,16 @@ wider_root = 'data/wider_face/'
 # with --cfg-options load_from=PATH. Every weight comes from it, and so do the pose
 # statistics and 3D references it holds (mmpose6d's training checkpoints hold them; a
 # converted one its statistics when given --pose-mean/--pose-stddev). The labels must use the
-# model's 68-point reference: for the original's, set it on the model
-# (model.roi_head.pose_head.reference68, reference5), the dataset
-# (train_dataloader.dataset.reference68) and BoxesFromPoses
-# (train_dataloader.dataset.pipeline.4.reference68).
+# model's face model: for the original's references, set them on the model
+# (model.roi_head.pose_head.face_model.reference68, reference5), the dataset
+# (train_dataloader.dataset.face_model.reference68) and BoxesFromPoses
+# (train_dataloader.dataset.pipeline.4.face_model.reference68).
 load_from = 'work_dirs/r18_fpn_wider/wider_model.pth'
 
 model = dict(
-    roi_head=dict(
-        pose_head=dict(
-            # the statistics the WIDER model was trained with (r18_fpn_wider.py), kept
-            pose_mean=wider_root + 'pose_mean.npy',
-            pose_stddev=wider_root + 'pose_stddev.npy')),
+    # the statistics the WIDER model was trained with (r18_fpn_wider.py), kept
+    roi_head=dict(pose_head=dict(pose_coder=dict(pose_mean=wider_root + 'pose_mean.npy',
+                                                 pose_stddev=wider_root + 'pose_stddev.npy'))),
     train_cfg=dict(rpn=dict(sampler=dict(num=2))),
     # test: the RPN proposals of the original's AFLW2000-3D notebook (the top 500 per level
     # before NMS, 10 after), and the 4 detections of #68; max_per_img=-1 tests uncapped

@@ -9,11 +9,9 @@
 #                      test_dataloader.dataset.ann_file=/path/AFLW2000_annotations.txt]
 #
 # prints aflw2000/yaw, pitch, roll, mae (their mean), h_trans, v_trans, scale, failures.
-# Another 68-point reference (e.g. the original img2pose's, with its checkpoints) goes to
-# both the model and the target PnP: model.roi_head.pose_head.reference68=REF.npy
-# test_dataloader.dataset.reference68=REF.npy (and the model's reference5).
+# The target PnP uses the model's face model (the default one). Another one (e.g. the
+# original img2pose's references, with its checkpoints) goes to both:
+#   model.roi_head.pose_head.face_model.reference68=REF68.npy
+#   model.roi_head.pose_head.face_model.reference5=REF5.npy
+#   test_dataloader.dataset.face_model.reference68=REF68.npy
 _base_ = ['../_base_/img2pose_head_pose_test.py', '../_base_/datasets/aflw2000.py']
-
-# the target PnP uses the model's 68-point reference
-test_dataloader = dict(dataset=dict(reference68=_base_.reference68))
-val_dataloader = test_dataloader

@@ -1,15 +1,13 @@
 # A CPU-sized img2pose on the bundled rendered faces (tools/quickstart.sh makes the data).
-# The rendered scan is the only face in this world, so its own 3D points are the reference
-# of the labels (the dataset base), the boxes, the model and the metric: the pose error
-# measured against the exact render poses is the model's alone.
+# The rendered scan is the only face in this world, so its own 3D points are the face model
+# (`face_model`, of the dataset base) of the labels, the boxes, the model and the metric: the
+# pose error measured against the exact render poses is the model's alone.
 _base_ = [
     '../_base_/models/img2pose_r18_fpn.py', '../_base_/datasets/rendered_faces.py',
     '../_base_/default_runtime.py', '../_base_/img2pose_tta.py'
 ]
 
 data_root = 'data/rendered/'
-scan_reference68 = data_root + 'scan_ref68.npy'
-scan_reference5 = data_root + 'scan_ref5.npy'
 
 # CPU widths: ResNet-18 at half width (32..256 channels), FPN and RPN at 48, 512-wide RoI
 # MLPs. The 3x3 convolutions on the stride-4 level (FPN output, RPN) are the costliest of
@@ -33,10 +31,9 @@ model = dict(
             # compute_pose_stats.py --roi-targets on the train split: the statistics of
             # the local poses the head regresses (jittered positive RoIs around the
             # projected boxes), not of the annotated silhouette boxes
-            pose_mean=data_root + 'pose_mean.npy',
-            pose_stddev=data_root + 'pose_stddev.npy',
-            reference68=scan_reference68,
-            reference5=scan_reference5)),
+            pose_coder=dict(pose_mean=data_root + 'pose_mean.npy',
+                            pose_stddev=data_root + 'pose_stddev.npy'),
+            face_model=_base_.face_model)),
     # fewer proposals than the WIDER recipe (training 6000 / 2000 -> 500 / 500 per image,
     # test 6000 / 1000 -> 1000 / 300): small CPU images. 128 RoIs per image, half of them
     # positive: the pose branch gets as many positive RoIs as 256 at 25 % gave it, for half
@@ -53,7 +50,7 @@ test_dataloader = dict(num_workers=1)
 
 # AP at IoU 0.5 and pose errors against the exact render poses: val during training,
 # the differently drawn `other` split in tools/test.py
-val_evaluator = dict(type='FacePoseMetric', reference68=scan_reference68,
+val_evaluator = dict(type='FacePoseMetric', face_model=_base_.face_model,
                      gt_poses_file=data_root + 'annotations/val_render_poses.json')
 test_evaluator = dict(val_evaluator,
                       gt_poses_file=data_root + 'annotations/other_render_poses.json')

@@ -14,12 +14,10 @@ model = dict(
     # ImageNet-pretrained ResNet-18, as the original: torchvision:// needs torchvision (and
     # its download cache); give a local file or None with --cfg-options to change it
     backbone=dict(init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet18')),
-    roi_head=dict(
-        pose_head=dict(
-            # written by tools/dataset_converters/img2pose_to_lmdb.py --train (beside the
-            # LMDB) or compute_pose_stats.py, from the training faces' local PnP poses
-            pose_mean=data_root + 'pose_mean.npy',
-            pose_stddev=data_root + 'pose_stddev.npy')))
+    # written by tools/dataset_converters/img2pose_to_lmdb.py --train (beside the LMDB) or
+    # compute_pose_stats.py, from the training faces' local PnP poses
+    roi_head=dict(pose_head=dict(pose_coder=dict(pose_mean=data_root + 'pose_mean.npy',
+                                                 pose_stddev=data_root + 'pose_stddev.npy'))))
 
 # 2 images per GPU (batch_size in the dataset base); multi-scale training (short side
 # 640..800, long side <= 1400), random crop and flip are in the dataset base's pipeline.

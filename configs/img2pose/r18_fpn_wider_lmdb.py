@@ -11,9 +11,8 @@ _base_ = ['./r18_fpn_wider.py']
 
 lmdb_root = 'data/wider_face/lmdb/'
 model = dict(
-    roi_head=dict(
-        pose_head=dict(
-            pose_mean=lmdb_root + 'pose_mean.npy', pose_stddev=lmdb_root + 'pose_stddev.npy')))
+    roi_head=dict(pose_head=dict(pose_coder=dict(pose_mean=lmdb_root + 'pose_mean.npy',
+                                                 pose_stddev=lmdb_root + 'pose_stddev.npy'))))
 train_dataloader = dict(
     dataset=dict(type='Img2PoseLMDBDataset', ann_file='lmdb/WIDER_train.lmdb'))
 val_dataloader = dict(

@@ -15,7 +15,8 @@ from rich.progress import track
 
 from ..datasets.image_io import bytes_problem, decode_image, read_image_bytes
 from ..datasets.transforms import POSE_META_KEYS
-from ..utils.checkpoint import check_fits_model, checkpoint_loading, read_checkpoint, state_dict_of
+from ..utils.checkpoint import checkpoint_loading, read_checkpoint
+from ..utils.checkpoint_fit import check_fits_model, state_dict_of
 from ..utils.face_alignment import align_faces
 
 #: test-pipeline steps that read annotations; inference has none, so they are dropped
@@ -119,24 +120,20 @@ class Img2PoseInferencer(DetInferencer):
 
     def _init_visualizer(self, cfg):
         """An :class:`Img2PoseLocalVisualizer` (also for configs naming mmdet's plain one)
-        drawing the model's own 68-point reference. The inferencer writes its pictures itself:
+        drawing with the model's own face model. The inferencer writes its pictures itself:
         the config's storage backends (a training run's, without a folder) are left out."""
         vis_cfg = dict(cfg.get('visualizer') or {}, vis_backends=None)
         if vis_cfg.get('type') in (None, 'DetLocalVisualizer', 'mmdet.DetLocalVisualizer'):
             vis_cfg['type'] = 'Img2PoseLocalVisualizer'
         cfg.visualizer = vis_cfg
         visualizer = super()._init_visualizer(cfg)
-        visualizer.set_reference(self._pose_head.reference68)
+        visualizer.set_face_model(self.model.face_model)
         return visualizer
 
     def _init_collate(self, cfg):
         """mmengine's ``pseudo_collate`` (the model's data preprocessor batches); mmpose6d
         has no function registry for a config's ``collate_fn`` to name."""
         return pseudo_collate
-
-    @property
-    def _pose_head(self):
-        return self.model.roi_head.pose_head
 
     def _inputs_to_list(self, inputs):
         """A list of inputs; a folder's images in sorted order."""

@@ -35,11 +35,10 @@ import os.path as osp
 
 import numpy as np
 
-from mmpose6d.geometry import (euler_to_rotvec, image_pose_from_landmarks, landmarks_to_bbox,
-                               pose_full_image_to_bbox)
+from mmpose6d.geometry import (FaceModel, euler_to_rotvec, image_pose_from_landmarks,
+                               landmarks_to_bbox, pose_full_image_to_bbox)
 from mmpose6d.registry import DATASETS
 
-from ..utils.array_io import DEFAULT_REFERENCE68, load_reference
 from .head_pose_datasets import FolderDataset, read_image_size, read_mat
 from .skip_counter import SKIPS, AnnotationError
 
@@ -112,23 +111,22 @@ class Face300WLPDataset(FolderDataset):
         landmarks (str): ``'pts_2d'`` (default) reads the 68 points from
             ``landmarks/<subset>/<name>_pts.mat``; ``'pt2d'`` from the image's ``.mat``
             (for a subset without landmark files).
-        reference68 (str): the 3D reference of the EPnP translation, the model's.
-        x_factor, y_factor, forehead (float): the box rule's factors (1.1, 1.1, 0.3).
+        face_model (dict): :class:`~mmpose6d.geometry.FaceModel`'s arguments (None: its
+            defaults, the model's): its ``reference68`` for the EPnP translation, its box
+            rule for the box.
 
     Instances: ``dict(bbox, bbox_label=0, ignore_flag=0, landmarks=(68,2) float32,
     local_pose=(6,) float64)``, ``bbox`` integral. Labelling runs once per process at load
     time, vectorised but for the per-face EPnP.
     """
 
-    def __init__(self, *args, subsets=SUBSETS_300WLP, landmarks='pts_2d',
-                 reference68=DEFAULT_REFERENCE68, x_factor=1.1, y_factor=1.1, forehead=0.3,
+    def __init__(self, *args, subsets=SUBSETS_300WLP, landmarks='pts_2d', face_model=None,
                  **kwargs):
         if landmarks not in LANDMARK_KEYS:
             raise ValueError(f'landmarks={landmarks!r}: expected one of {LANDMARK_KEYS}')
         self.subsets = tuple(subsets)
         self.landmark_key = landmarks
-        self.reference68 = reference68
-        self.box_rule = dict(x_factor=x_factor, y_factor=y_factor, forehead=forehead)
+        self.face_model = FaceModel.build(face_model)
         self.skip_counts = {}
         super().__init__(*args, **kwargs)
 
@@ -199,9 +197,9 @@ class Face300WLPDataset(FolderDataset):
         """The data infos with their face, for the faces that get a label."""
         sizes = np.array([(info['width'], info['height']) for info in infos],
                          np.float64).reshape(-1, 2)
-        _, boxes, local, reasons = label_300wlp_faces(landmarks, angles, sizes,
-                                                      load_reference(self.reference68, 68),
-                                                      **self.box_rule)
+        face = self.face_model
+        _, boxes, local, reasons = label_300wlp_faces(landmarks, angles, sizes, face.reference68,
+                                                      **face.box_factors)
         data_list = []
         for info, points, box, pose, reason in zip(infos, landmarks, boxes, local, reasons):
             if reason:

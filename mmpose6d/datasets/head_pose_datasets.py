@@ -34,9 +34,9 @@ import numpy as np
 from mmdet.datasets import BaseDetDataset
 from mmengine.logging import MMLogger
 
-from mmpose6d.geometry import image_pose_from_landmarks, landmarks_to_bbox, matrix_to_euler
+from mmpose6d.geometry import (FaceModel, image_pose_from_landmarks, landmarks_to_bbox,
+                               matrix_to_euler)
 from mmpose6d.registry import DATASETS
-from mmpose6d.utils.array_io import DEFAULT_REFERENCE68, load_array
 
 from .img2pose_dataset import FACE_METAINFO
 from .skip_counter import SKIPS, AnnotationError, format_counts
@@ -203,14 +203,16 @@ class AFLW2000Dataset(_HeadPoseDataset):
     ``degrees(Pose_Para[:3])`` (pitch, yaw, roll). The 68 points (x, y) give the rest, as in
     the notebook:
 
-    - ``gt_translation`` (3,): the translation of the EPnP pose of ``reference68`` (the
-      model's 68-point reference) solved directly in the image camera, f = w + h, centre
+    - ``gt_translation`` (3,): the translation of the EPnP pose of the face model's
+      ``reference68`` (``face_model``: :class:`~mmpose6d.geometry.FaceModel`'s arguments,
+      None: its defaults, the model's) solved directly in the image camera, f = w + h, centre
       (w // 2, h // 2) (:func:`~mmpose6d.geometry.image_pose_from_landmarks`).
     - ``gt_bbox`` (4,), the box predictions are matched against: with
-      ``target_box='expanded'`` (the notebook's) the points' box scaled 1.1 x 1.1 and grown
-      by 0.3 of their extent on the forehead side, the side chosen by that PnP pose's
-      rotation-vector z as if it were the roll (:func:`~mmpose6d.geometry.landmarks_to_bbox`:
-      integral, clipped to the image); ``'extent'``: the min/max of the points.
+      ``target_box='expanded'`` (the notebook's) the points' box by the face model's box rule
+      (scaled 1.1 x 1.1 and grown by 0.3 of their extent on the forehead side, the side chosen
+      by that PnP pose's rotation-vector z as if it were the roll:
+      :func:`~mmpose6d.geometry.landmarks_to_bbox`, integral, clipped to the image);
+      ``'extent'``: the min/max of the points.
 
     Protocol: images whose gt angles exceed ``max_angle`` (99 degrees) in absolute value are
     skipped, as the notebook skips them before predicting, so the metric sees exactly the
@@ -228,8 +230,8 @@ class AFLW2000Dataset(_HeadPoseDataset):
 
     TARGET_BOXES = ('expanded', 'extent')
 
-    def __init__(self, *args, max_angle=99.0, target_box='expanded',
-                 reference68=DEFAULT_REFERENCE68, **kwargs):
+    def __init__(self, *args, max_angle=99.0, target_box='expanded', face_model=None,
+                 **kwargs):
         if target_box not in self.TARGET_BOXES:
             raise ValueError(f'target_box must be one of {self.TARGET_BOXES}, not '
                              f'{target_box!r}')
@@ -238,7 +240,7 @@ class AFLW2000Dataset(_HeadPoseDataset):
                              'check_images=False is not supported')
         self.max_angle = max_angle
         self.target_box = target_box
-        self.reference68 = load_array(reference68, (68, 3), 'reference68')
+        self.face_model = FaceModel.build(face_model)
         super().__init__(*args, **kwargs)
 
     def _list_names(self):
@@ -264,13 +266,15 @@ class AFLW2000Dataset(_HeadPoseDataset):
         face, = info['instances']
         xy = face['landmarks']
         image_wh = np.array([info['width'], info['height']], np.float64)
-        pose, (reason, ) = image_pose_from_landmarks(xy[None], image_wh, self.reference68,
+        pose, (reason, ) = image_pose_from_landmarks(xy[None], image_wh,
+                                                     self.face_model.reference68,
                                                      return_reasons=True)
         if reason:
             raise AnnotationError('ann/pnp_failed', f'{info["ann_path"]}: pt3d_68 gives no '
                                   f'PnP pose ({reason})')
         if self.target_box == 'expanded':
-            bbox = landmarks_to_bbox(xy[None], pose[:, 2], image_wh)[0]
+            bbox = landmarks_to_bbox(xy[None], pose[:, 2], image_wh,
+                                     **self.face_model.box_factors)[0]
         else:
             bbox = np.concatenate([xy.min(0), xy.max(0)])
         face['bbox'] = bbox.tolist()

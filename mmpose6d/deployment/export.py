@@ -129,9 +129,9 @@ class Img2PoseExportModel(nn.Module):
         keep = (scores > self.rcnn_cfg.score_thr) & (wh >= min_size).all(1)
         keep = keep.nonzero()[:, 0]
         scores, rois = scores[keep], rois[keep]
-        head = roi_head.pose_head
-        local = head.denormalize(head(roi_feats[keep]))
-        poses, boxes = head.decode_faces(local, rois, local.new_tensor([self.width, self.height]))
+        pose_pred = roi_head.pose_head(roi_feats[keep])
+        poses, boxes = roi_head.pose_head.decode_faces(
+            pose_pred, rois, pose_pred.new_tensor([self.width, self.height]))
         max_num = self.rcnn_cfg.get('max_per_img', -1)
         keep = nms(boxes, scores, self.rcnn_cfg.nms.iou_threshold,
                    max_num if max_num and max_num > 0 else self.rpn_cfg.max_per_img)

@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from mmpose6d.registry import MODELS
-from mmpose6d.utils.checkpoint import load_model_checkpoint
+from mmpose6d.utils.checkpoint_fit import load_model_checkpoint
 
 from .export import OUTPUT_NAMES
 
@@ -15,7 +15,7 @@ from .export import OUTPUT_NAMES
 def build_model(config, checkpoint=None, cfg_options=None, trust_checkpoint=False):
     """The model of ``config`` (a path) in eval mode on the CPU, with ``checkpoint``'s
     weights (None: random weights), read safely and checked to fit
-    (:func:`~mmpose6d.utils.checkpoint.load_model_checkpoint`)."""
+    (:func:`~mmpose6d.utils.checkpoint_fit.load_model_checkpoint`)."""
     cfg = Config.fromfile(config)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)

@@ -5,10 +5,12 @@ One dispatch rule: each formula is written once in torch and decorated with
 (differentiable) tensors out. The two exceptions take and return numpy only: the PnP
 labels (:mod:`.pnp`, OpenCV's solver) and box voting (:mod:`.voting`, a greedy loop).
 The torch cores (``*_t``) are private to this package; everything else imports the names
-below.
+below. :class:`FaceModel` holds what the formulas are applied with: the face's 3D
+references and box rule.
 """
 from ._backend import numpy_or_torch, to_numpy
 from .boxes import box_iou
+from .face_model import FaceModel
 from .flip import (FLIP_PERM_5, FLIP_PERM_68, flip_boxes, flip_landmarks, flip_permutation,
                    flip_poses)
 from .pnp import global_pose_from_landmarks, image_pose_from_landmarks, pose_from_landmarks
@@ -23,7 +25,7 @@ __all__ = [
     'numpy_or_torch', 'to_numpy', 'box_iou', 'image_intrinsics', 'local_intrinsics',
     'pose_bbox_to_full_image', 'pose_full_image_to_bbox', 'project_points', 'landmarks_to_bbox',
     'pose_from_landmarks', 'global_pose_from_landmarks', 'image_pose_from_landmarks',
-    'pose_to_bbox', 'rotvec_to_euler',
+    'pose_to_bbox', 'FaceModel', 'rotvec_to_euler',
     'euler_to_rotvec', 'euler_to_matrix', 'matrix_to_euler', 'rotvec_to_matrix',
     'matrix_to_rotvec', 'nearest_rotation', 'rotation_angle_deg', 'wrap_degrees',
     'bbox_voting', 'FLIP_PERM_5', 'FLIP_PERM_68', 'flip_permutation', 'flip_boxes',

@@ -1,29 +1,24 @@
-"""Checkpoint files: safe reading, clear errors, a strict fit to the model, atomic writes and
-the choice of the checkpoint ``--resume`` continues from.
+"""Checkpoint files: safe reading and one-line errors naming a file that cannot be used.
 
 Reading never runs code stored in a file unless asked: ``import mmpose6d`` adds exactly the
 non-tensor types mmengine's training checkpoints hold (:data:`SAFE_GLOBALS`) to torch's
 weights-only allow-list, so every ``torch.load(weights_only=True)`` of the process reads them
 (mmengine's, mmdet's APIs and tools included), and the tools read every checkpoint weights-only
 (:func:`checkpoint_loading`). Full unpickling happens only with ``trust=True`` (the tools'
-``--trust-checkpoint``).
+``--trust-checkpoint``). Fitting a checkpoint to a model is in :mod:`.checkpoint_fit`, the
+choice of the one ``--resume`` continues from in :mod:`.resume`.
 """
-import logging
 import os
 import os.path as osp
 import pickle
 import pickletools
 import re
 import zipfile
-from collections import OrderedDict
 from contextlib import contextmanager
 
 import numpy as np
 import torch
-from mmengine.fileio import LocalBackend, register_backend
-from mmengine.logging import HistoryBuffer, print_log
-from mmengine.model import BaseTTAModel, is_model_wrapper
-from mmengine.runner.checkpoint import find_latest_checkpoint, load_state_dict
+from mmengine.logging import HistoryBuffer
 
 TRUST_CHECKPOINT_HELP = ('unpickle checkpoints fully if they hold more than tensors and '
                          "mmengine's training state: that runs any code stored in the file, so "
@@ -32,7 +27,6 @@ TRUST_CHECKPOINT_HELP = ('unpickle checkpoints fully if they hold more than tens
 HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
 _FORCE_SAFE = 'TORCH_FORCE_WEIGHTS_ONLY_LOAD'
 _FORCE_UNSAFE = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
-_RESUMABLE = re.compile(r'(?:iter|epoch)_(\d+)\.pth')
 
 
 def _history_buffer_statistic(owner, name):
@@ -183,151 +177,3 @@ def read_checkpoint(path, trust=False, mmap=False, map_location='cpu'):
 def _first_line(error):
     text = str(error).strip()
     return text.splitlines()[0] if text else ''
-
-
-def state_dict_of(checkpoint, path):
-    """The model state dict of a loaded checkpoint (``state_dict`` or the whole dict), with
-    DataParallel's ``module.`` prefixes removed as mmengine does."""
-    state_dict = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) \
-        else None
-    if not isinstance(state_dict, dict):
-        raise CheckpointError(f'{path}: holds no state dict (a {type(checkpoint).__name__})')
-    revised = OrderedDict((re.sub(r'^module\.', '', key), value)
-                          for key, value in state_dict.items())
-    revised._metadata = getattr(state_dict, '_metadata', OrderedDict())  # module versions
-    return revised
-
-
-def _bare_model(model):
-    """The detector inside DDP and test-time-augmentation wrappers."""
-    while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
-        model = model.module
-    return model
-
-
-def optional_state_keys(model):
-    """State keys a checkpoint may lack: buffers the config sets (modules list them in
-    ``config_buffers``) and BatchNorm's ``num_batches_tracked``, both of which mmengine's
-    loading leaves at the model's values."""
-    optional = {key for key in model.state_dict() if key.endswith('num_batches_tracked')}
-    for name, module in model.named_modules():
-        optional.update(f'{name}.{buffer}' if name else buffer
-                        for buffer in getattr(module, 'config_buffers', ()))
-    return optional
-
-
-def check_fits_model(model, state_dict, path, shown=5):
-    """Raise :class:`CheckpointError` naming ``path`` and the first keys when ``state_dict``
-    does not fit ``model``: missing keys (beyond :func:`optional_state_keys`), unexpected
-    keys or tensors of another shape."""
-    model = _bare_model(model)
-    expected, optional = model.state_dict(), optional_state_keys(model)
-    missing = [k for k in expected if k not in state_dict and k not in optional]
-    unexpected = [k for k in state_dict if k not in expected]
-    mismatched = [f'{k}: checkpoint {tuple(v.shape)}, model {tuple(expected[k].shape)}'
-                  for k, v in state_dict.items()
-                  if k in expected and hasattr(v, 'shape') and v.shape != expected[k].shape]
-    if not (missing or unexpected or mismatched):
-        return
-    lines = [f'{path}: does not fit the model of this config ({len(state_dict)} checkpoint '
-             f'tensors, {len(set(state_dict) & set(expected))} of the model\'s {len(expected)} '
-             'names among them)']
-    for label, keys in (('missing', missing), ('unexpected', unexpected),
-                        ('of another shape', mismatched)):
-        if keys:
-            more = f', ... ({len(keys) - shown} more)' if len(keys) > shown else ''
-            lines.append(f'  {len(keys)} {label}: ' + ', '.join(keys[:shown]) + more)
-    if any(k.startswith(('fpn_model', 'backbone.body.', 'roi_heads.')) for k in state_dict):
-        lines.append('  an original img2pose checkpoint? convert it with '
-                     'tools/model_converters/img2pose_to_mmpose6d.py')
-    raise CheckpointError('\n'.join(lines))
-
-
-def check_model_checkpoint(model, path, trust=False):
-    """Check, without loading it, that checkpoint ``path`` is readable and fits ``model``."""
-    check_fits_model(model, state_dict_of(read_checkpoint(path, trust, mmap=True), path), path)
-
-
-def load_model_checkpoint(model, path, trust=False):
-    """Read checkpoint ``path``, check it fits ``model`` and load its weights; returns it."""
-    checkpoint = read_checkpoint(path, trust)
-    state_dict = state_dict_of(checkpoint, path)
-    check_fits_model(model, state_dict, path)
-    load_state_dict(_bare_model(model), state_dict, logger='current')
-    return checkpoint
-
-
-def resumable_problem(path, trust=False):
-    """Why ``--resume`` cannot continue from ``path`` (None: it can). A checkpoint holding
-    objects only full unpickling reads is an error, not a reason to pass it over."""
-    try:
-        checkpoint = read_checkpoint(path, trust, mmap=True)
-    except DamagedCheckpointError as error:
-        return str(error)
-    missing = [k for k in ('meta', 'state_dict', 'message_hub')
-               if not isinstance(checkpoint, dict) or k not in checkpoint]
-    if missing:
-        return (f'{path}: not a training checkpoint (no {", ".join(missing)}); to start from '
-                'its weights, set load_from instead')
-    return None
-
-
-def find_resume_checkpoint(work_dir, trust=False):
-    """The checkpoint ``--resume`` continues from: the one ``last_checkpoint`` names when it
-    is intact, else the newest intact ``iter_N.pth`` / ``epoch_N.pth`` beside it, each
-    checkpoint passed over logged as a warning naming it; None (with a warning) when there is
-    none."""
-    last = find_latest_checkpoint(work_dir) if osp.isfile(
-        osp.join(work_dir, 'last_checkpoint')) else None
-    folder = osp.dirname(last) if last else work_dir
-    numbered = sorted((int(m.group(1)), name) for name in os.listdir(folder)
-                      if (m := _RESUMABLE.fullmatch(name))) if osp.isdir(folder) else []
-    candidates = ([last] if last else []) + [
-        osp.join(folder, name) for _, name in reversed(numbered)
-        if osp.join(folder, name) != last]
-    for path in candidates:
-        problem = resumable_problem(path, trust)
-        if problem is None:
-            if path != candidates[0] or not last:
-                print_log(f'--resume: continuing from {path}', logger='current',
-                          level=logging.WARNING)
-            return path
-        print_log(f'--resume: passing over {problem}', logger='current', level=logging.WARNING)
-    print_log(f'--resume: no intact checkpoint in {folder} to resume from: training starts '
-              'from the beginning', logger='current', level=logging.WARNING)
-    return None
-
-
-def temporary_path(path):
-    """The name :class:`AtomicLocalBackend` writes ``path`` under before renaming it."""
-    folder, name = osp.split(path)
-    return osp.join(folder, f'.{name}.tmp')
-
-
-@register_backend('atomic_local')
-class AtomicLocalBackend(LocalBackend):
-    """mmengine's local file backend writing each file whole or not at all: the bytes go to a
-    hidden temporary file in the same folder (:func:`temporary_path`), are flushed to disk
-    and renamed over the real name, so a process killed while writing never leaves a partial
-    file under it."""
-
-    def put(self, obj, filepath):
-        filepath = str(filepath)
-        os.makedirs(osp.dirname(osp.abspath(filepath)), exist_ok=True)
-        temporary = temporary_path(filepath)
-        try:
-            with open(temporary, 'wb') as file:
-                file.write(obj)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, filepath)
-        finally:
-            if osp.exists(temporary):
-                os.remove(temporary)
-
-    def put_text(self, obj, filepath, encoding='utf-8'):
-        self.put(obj.encode(encoding), filepath)
-
-
-#: ``backend_args`` selecting :class:`AtomicLocalBackend`
-ATOMIC_BACKEND_ARGS = dict(backend='atomic_local')

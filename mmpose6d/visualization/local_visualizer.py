@@ -3,9 +3,8 @@ mesh on request."""
 import numpy as np
 from mmdet.visualization import DetLocalVisualizer
 
-from ..geometry import image_intrinsics
+from ..geometry import FaceModel, image_intrinsics, to_numpy
 from ..registry import VISUALIZERS
-from ..utils.array_io import DEFAULT_REFERENCE68, load_array
 from .draw import draw_boxes, draw_mesh, draw_points, draw_pose_axes, reference_triangles
 
 
@@ -20,9 +19,9 @@ class Img2PoseLocalVisualizer(DetLocalVisualizer):
     inferencer and the demos.
 
     Args:
-        reference68: the 68-point 3D reference (array or ``.npy`` path): its triangulation
-            makes the mesh, its extent the axis length; the inferencer replaces it with the
-            model's own (:meth:`set_reference`).
+        face_model: :class:`~mmpose6d.geometry.FaceModel`'s arguments (None: its defaults):
+            the triangulation of its 68-point reference makes the mesh, its extent the axis
+            length; the inferencer sets the model's own (:meth:`set_face_model`).
         draw_landmarks, draw_axes, draw_mesh: what to draw for each face besides its box.
         landmark_color, mesh_color, mesh_edge_color: RGB colours (edge None: no edges).
         landmark_radius, axis_thickness, box_thickness: in pixels; mesh_alpha: the fill's
@@ -32,7 +31,7 @@ class Img2PoseLocalVisualizer(DetLocalVisualizer):
 
     def __init__(self,
                  name='visualizer',
-                 reference68=DEFAULT_REFERENCE68,
+                 face_model=None,
                  draw_landmarks=False,
                  draw_axes=True,
                  draw_mesh=False,
@@ -45,7 +44,7 @@ class Img2PoseLocalVisualizer(DetLocalVisualizer):
                  mesh_edge_color=(200, 200, 200),
                  **kwargs):
         super().__init__(name=name, **kwargs)
-        self.set_reference(reference68)
+        self.set_face_model(face_model)
         self.draw_landmarks = draw_landmarks
         self.draw_axes = draw_axes
         self.draw_mesh = draw_mesh
@@ -57,11 +56,10 @@ class Img2PoseLocalVisualizer(DetLocalVisualizer):
         self.mesh_alpha = mesh_alpha
         self.mesh_edge_color = None if mesh_edge_color is None else tuple(mesh_edge_color)
 
-    def set_reference(self, reference68):
-        """Use another 68-point reference (array, tensor or ``.npy`` path)."""
-        if hasattr(reference68, 'cpu'):
-            reference68 = reference68.cpu().numpy()
-        self.reference68 = load_array(reference68, (68, 3), 'reference68')
+    def set_face_model(self, face_model):
+        """Draw with another face model (a :class:`~mmpose6d.geometry.FaceModel` or its
+        arguments)."""
+        self.reference68 = to_numpy(FaceModel.build(face_model).reference68, np.float64)
         self.triangles = reference_triangles(self.reference68)
 
     def _draw_instances(self, image, instances, classes, palette):

@@ -25,8 +25,8 @@ def write_random_img2pose(out_dir, seed=0):
     cfg = Config.fromfile(REPO / 'configs' / '_base_' / 'models' / 'img2pose_r18_fpn.py')
     cfg.merge_from_dict(
         dict(default_scope='mmpose6d',
-             model=dict(roi_head=dict(pose_head=dict(
-                 pose_mean=[0, 0, 0, 0, 0, 6], pose_stddev=[.3, .5, .3, .05, .05, 1.5])),
+             model=dict(roi_head=dict(pose_head=dict(pose_coder=dict(
+                 pose_mean=[0, 0, 0, 0, 0, 6], pose_stddev=[.3, .5, .3, .05, .05, 1.5]))),
                         test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=100),
                                       rcnn=dict(score_thr=0.0, max_per_img=5))),
              test_dataloader=dict(dataset=dict(pipeline=TEST_PIPELINE))))

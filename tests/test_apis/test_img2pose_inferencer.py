@@ -186,4 +186,5 @@ def test_checkpoints_crafted_damaged_or_not_fitting(model_files, tmp_path):
                                 if k.split('.')[-1] not in ('pose_mean', 'reference68')}),
                tmp_path / 'converted.pth')
     inferencer = Img2PoseInferencer(config, str(tmp_path / 'converted.pth'), device='cpu')
-    assert inferencer.model.roi_head.pose_head.pose_mean.tolist() == [0, 0, 0, 0, 0, 6]
+    coder = inferencer.model.roi_head.pose_head.pose_coder
+    assert coder.pose_mean.tolist() == [0, 0, 0, 0, 0, 6]

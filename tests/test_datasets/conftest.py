@@ -44,6 +44,8 @@ class Synth:
         self.root = Path(root)
         self.ref68, self.ref5 = ref68, ref5
         self.path68, self.path5 = str(path68), str(path5)
+        #: the face model of the labelling steps (FaceModel's arguments)
+        self.face_model = dict(reference68=self.path68, reference5=self.path5)
         self.pose68, self.pose5 = POSE68, POSE5
 
     def landmarks(self, pose, points=68, width=WIDTH, height=HEIGHT):

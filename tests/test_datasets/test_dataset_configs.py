@@ -18,13 +18,11 @@ LMDB_CONFIG = CONFIGS.parents[1] / 'img2pose' / 'r18_fpn_wider_lmdb.py'
 
 
 def with_references(pipeline, synth):
-    """The pipeline with the synthetic references in place of the repository's."""
+    """The pipeline with the synthetic references as its labelling steps' face model."""
     pipeline = copy.deepcopy(pipeline)
     for step in pipeline:
-        if 'reference68' in step:
-            step['reference68'] = synth.path68
-        if 'reference5' in step:
-            step['reference5'] = synth.path5
+        if step['type'] in ('PoseLabelsFromLandmarks', 'BoxesFromPoses'):
+            step['face_model'] = synth.face_model
     return pipeline
 
 

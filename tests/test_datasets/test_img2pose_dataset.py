@@ -98,8 +98,7 @@ def test_training_refetches_unusable_samples(synth, fresh_skips):
                         .tobytes()[:2000], ann=entries[0]['ann']))
     list_file = synth.write(entries)
     pipeline = [dict(type='LoadPoseImage'), dict(type='LoadPoseAnnotations'),
-                dict(type='PoseLabelsFromLandmarks', reference68=synth.path68,
-                     reference5=synth.path5)]
+                dict(type='PoseLabelsFromLandmarks', face_model=synth.face_model)]
     dataset = DATASETS.build(synth.dataset_cfg(list_file, pipeline=pipeline))
     np.random.seed(0)
     for index in (1, 2):  # always ends on the good image

@@ -25,8 +25,8 @@ HEIGHT, WIDTH = 256, 320
 CONFIG = f"""_base_ = {str(BASE)!r}
 model = dict(
     channels_last={{channels_last}},
-    roi_head=dict(pose_head=dict(pose_mean=[0, 0, 0, 0, 0, 6],
-                                 pose_stddev=[0.3, 0.5, 0.3, 0.05, 0.05, 1.5])),
+    roi_head=dict(pose_head=dict(pose_coder=dict(pose_mean=[0, 0, 0, 0, 0, 6],
+                                                 pose_stddev=[0.3, 0.5, 0.3, 0.05, 0.05, 1.5]))),
     test_cfg=dict(rcnn=dict(score_thr={{score_thr}})))
 """
 #: iBUG 68-point groups drawn as lines: jaw, brows, nose, eyes, lips

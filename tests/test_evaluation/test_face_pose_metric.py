@@ -24,7 +24,8 @@ def scene(golden, tmp_path):
     gt_file = tmp_path / 'poses.json'
     gt_file.write_text(json.dumps({'img_0.jpg': poses.tolist()}))
     np.save(tmp_path / 'ref68.npy', golden['ref68'])
-    metric = FacePoseMetric(reference68=str(tmp_path / 'ref68.npy'), gt_poses_file=str(gt_file))
+    metric = FacePoseMetric(face_model=dict(reference68=str(tmp_path / 'ref68.npy')),
+                            gt_poses_file=str(gt_file))
     return metric, poses, boxes
 
 
@@ -70,7 +71,7 @@ def test_gt_poses_from_the_data_sample_leave_their_device(scene, golden, tmp_pat
     preprocessor put them on the model's device: they are read through ``to_numpy``. A
     tensor that needs a gradient refuses ``np.asarray`` as a CUDA tensor does."""
     _, poses, boxes = scene
-    metric = FacePoseMetric(reference68=str(tmp_path / 'ref68.npy'))
+    metric = FacePoseMetric(face_model=dict(reference68=str(tmp_path / 'ref68.npy')))
     sample = _sample(boxes, [0.9, 0.8], poses)
     sample['gt_instances'] = dict(poses=torch.tensor(poses, requires_grad=True))
     metric.process({}, [sample])

@@ -37,7 +37,19 @@ CASES = {
     'flip_boxes': lambda: g.flip_boxes(_meta(N, 4), 640),
     'flip_landmarks': lambda: g.flip_landmarks(_meta(N, 68, 2), 640),
     'flip_poses': lambda: g.flip_poses(_meta(N, 6)),
+    'FaceModel.boxes': lambda: _face_model().boxes(_meta(N, 6), _meta(2)),
+    'FaceModel.target_boxes': lambda: _face_model().target_boxes(_meta(N, 6), _meta(2))[1],
+    'FaceModel.face_outputs': lambda: _face_model().face_outputs(_meta(N, 6),
+                                                                 _meta(2))['landmarks5'],
+    'FaceModel with meta references': lambda: g.FaceModel(
+        _meta(68, 3, dtype=torch.float32), _meta(5, 3, dtype=torch.float32)).boxes(
+            _meta(N, 6), _meta(2)),
 }
+
+
+def _face_model():
+    """The default face model: numpy references, made into tensors on the poses' device."""
+    return g.FaceModel()
 
 
 @pytest.mark.parametrize('name', list(CASES))

@@ -17,7 +17,10 @@ def pose_head(golden, tmp_path):
     np.save(tmp_path / 'ref5.npy', golden['ref5'])
     np.save(tmp_path / 'pose_stddev.npy', POSE_STDDEV)  # statistics load from files too
     head = MODELS.build(
-        dict(type='PoseHead', pose_mean=POSE_MEAN, pose_stddev=str(tmp_path / 'pose_stddev.npy'),
-             reference68=str(tmp_path / 'ref68.npy'), reference5=str(tmp_path / 'ref5.npy')))
+        dict(type='PoseHead',
+             pose_coder=dict(type='LocalPoseCoder', pose_mean=POSE_MEAN,
+                             pose_stddev=str(tmp_path / 'pose_stddev.npy')),
+             face_model=dict(reference68=str(tmp_path / 'ref68.npy'),
+                             reference5=str(tmp_path / 'ref5.npy'))))
     head.init_weights()
     return head

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from golden_files import golden_arrays, original_references
 from mmdet.apis import init_detector
 from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
@@ -73,7 +74,7 @@ def original_state_dict(golden, seed, face_bias=0.0):
     return state
 
 
-def convert_checkpoint(golden, geometry, seed, work_dir, original=None):
+def convert_checkpoint(golden, references, seed, work_dir, original=None):
     """Save the original-layout weights (default: the seed's rule) and the references
     (``ref68.npy``, ``ref5.npy``) in ``work_dir`` and convert them with the tool: the
     converted checkpoint's path."""
@@ -82,29 +83,37 @@ def convert_checkpoint(golden, geometry, seed, work_dir, original=None):
     torch.save(dict(fpn_model={'module.' + k: v for k, v in original.items()}),
                work_dir / 'original.pth')
     for name in ('ref68', 'ref5'):
-        np.save(work_dir / f'{name}.npy', geometry[name].astype(np.float32))
+        np.save(work_dir / f'{name}.npy', references[name].astype(np.float32))
     subprocess.run([sys.executable, str(CONVERTER), str(work_dir / 'original.pth'),
                     str(work_dir / 'converted.pth')], check=True, capture_output=True)
     return work_dir / 'converted.pth'
+
+
+def converted_golden(seed, work_dir, face_bias=0.0):
+    """The seed's golden model arrays and its weights (``face_bias`` added,
+    :func:`original_state_dict`) converted by the tool with the original references."""
+    golden = golden_arrays(f'img2pose_model_seed{seed}.npz')
+    original = original_state_dict(golden, seed, face_bias=face_bias)
+    return golden, convert_checkpoint(golden, original_references(), seed, work_dir, original)
 
 
 def model_options(work_dir):
     """The config options of the golden model: its pose statistics, the references
     :func:`convert_checkpoint` saved in ``work_dir``, no pretrained backbone."""
     return {
-        'model.roi_head.pose_head.pose_mean': POSE_MEAN,
-        'model.roi_head.pose_head.pose_stddev': POSE_STDDEV,
-        'model.roi_head.pose_head.reference68': str(Path(work_dir) / 'ref68.npy'),
-        'model.roi_head.pose_head.reference5': str(Path(work_dir) / 'ref5.npy'),
+        'model.roi_head.pose_head.pose_coder.pose_mean': POSE_MEAN,
+        'model.roi_head.pose_head.pose_coder.pose_stddev': POSE_STDDEV,
+        'model.roi_head.pose_head.face_model.reference68': str(Path(work_dir) / 'ref68.npy'),
+        'model.roi_head.pose_head.face_model.reference5': str(Path(work_dir) / 'ref5.npy'),
         'model.backbone.init_cfg': None,
     }
 
 
-def convert_and_load(golden, geometry, seed, work_dir, cfg_options=None):
+def convert_and_load(golden, references, seed, work_dir, cfg_options=None):
     """Save, convert with the tool, load with ``init_detector``: the model, the original
     state dict and the converted checkpoint's path."""
     original = original_state_dict(golden, seed)
-    converted = convert_checkpoint(golden, geometry, seed, work_dir, original)
+    converted = convert_checkpoint(golden, references, seed, work_dir, original)
     options = dict(model_options(work_dir), **(cfg_options or {}))
     model = init_detector(str(WIDER_CONFIG), str(converted), device='cpu',
                           cfg_options=options)

@@ -17,11 +17,10 @@ from pathlib import Path
 import golden_model as gm
 import numpy as np
 import pytest
+from golden_files import golden_arrays, golden_path, golden_seeds
 
 REPO = Path(__file__).resolve().parents[2]
-GOLDEN_DIR = REPO.parent / 'shared' / 'data' / 'golden'
-SEEDS = sorted(int(p.stem.rsplit('seed', 1)[1])
-               for p in GOLDEN_DIR.glob('img2pose_headpose_seed*.npz')) or [1]
+SEEDS = golden_seeds('img2pose_headpose')
 #: config name -> (folder, the notebook's list, key prefix in the golden file)
 BENCHMARKS = dict(aflw2000=('AFLW2000', 'AFLW2000_annotations.txt', 'aflw'),
                   biwi=('BIWI', 'BIWI_annotations.txt', 'biwi'))
@@ -30,15 +29,13 @@ TRANSLATIONS = ('h_trans', 'v_trans', 'scale')
 
 
 @pytest.fixture(scope='module', params=SEEDS, ids=lambda s: f'seed{s}')
-def golden_checkpoint(request, shared_file, tmp_path_factory):
+def golden_checkpoint(request, tmp_path_factory):
     """(seed, the notebooks' arrays, work folder, converted checkpoint) of one seed."""
     seed = request.param
-    expected = dict(np.load(shared_file('data', 'golden', f'img2pose_headpose_seed{seed}.npz')))
-    golden = dict(np.load(shared_file('data', 'golden', f'img2pose_model_seed{seed}.npz')))
-    geometry = dict(np.load(shared_file('data', 'golden', 'img2pose_geometry_seed1.npz')))
+    expected = golden_arrays(f'img2pose_headpose_seed{seed}.npz')
     work = tmp_path_factory.mktemp(f'headpose_seed{seed}')
-    original = gm.original_state_dict(golden, seed, face_bias=float(expected['face_bias']))
-    return seed, expected, work, gm.convert_checkpoint(golden, geometry, seed, work, original)
+    _, checkpoint = gm.converted_golden(seed, work, float(expected['face_bias']))
+    return seed, expected, work, checkpoint
 
 
 def option(key, value):
@@ -58,8 +55,8 @@ def run_test_tool(dataset, checkpoint, root, work):
         'test_dataloader.num_workers': 0,
         'test_dataloader.persistent_workers': False,
         'test_evaluator.out_file': records})
-    if dataset == 'aflw2000':  # the target PnP uses the model's reference
-        options['test_dataloader.dataset.reference68'] = work / 'ref68.npy'
+    if dataset == 'aflw2000':  # the target PnP uses the model's face model
+        options['test_dataloader.dataset.face_model.reference68'] = work / 'ref68.npy'
     run_dir = work / f'run_{dataset}'
     done = subprocess.run(
         [sys.executable, str(REPO / 'tools' / 'test.py'),
@@ -73,12 +70,12 @@ def run_test_tool(dataset, checkpoint, root, work):
 
 
 @pytest.mark.parametrize('dataset', list(BENCHMARKS))
-def test_benchmark_like_the_notebook(golden_checkpoint, dataset, shared_file):
+def test_benchmark_like_the_notebook(golden_checkpoint, dataset):
     """Errors within 0.02 degree and 1e-3 (translation, relative), failures equal; each
     evaluated image's target and chosen prediction likewise."""
     seed, expected, work, checkpoint = golden_checkpoint
     key = BENCHMARKS[dataset][2]
-    root = shared_file('data', 'golden', f'headpose_seed{seed}')
+    root = golden_path(f'headpose_seed{seed}')
     metrics, records = run_test_tool(dataset, checkpoint, root, work)
 
     errors = expected[f'{key}_mae']

@@ -6,22 +6,21 @@ loaded with the WIDER config through ``init_detector`` (``golden_model.py``), wi
 samplers taking every anchor and RoI (as the golden training pass did).
 """
 import copy
-from pathlib import Path
 
 import golden_model as gm
 import numpy as np
 import pytest
 import torch
+from golden_files import golden_arrays, golden_seeds, original_references
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import bbox2roi
 from mmengine.config import ConfigDict
+from mmengine.structures import InstanceData
 
 from mmpose6d.datasets.transforms import PoseResize, TorchvisionResize
 from mmpose6d.geometry import rotvec_to_matrix
 
-GOLDEN_DIR = Path(__file__).resolve().parents[3] / 'shared' / 'data' / 'golden'
-SEEDS = sorted(int(p.stem.rsplit('seed', 1)[1])
-               for p in GOLDEN_DIR.glob('img2pose_model_seed*.npz')) or [1]
+SEEDS = golden_seeds('img2pose_model')
 IMAGES = range(4)
 EVERYTHING = 10**9
 #: the original's loss names -> ours
@@ -36,13 +35,12 @@ GROUPS = {'backbone.body': 'backbone.', 'backbone.fpn': 'neck.', 'rpn.head': 'rp
 
 
 @pytest.fixture(scope='module', params=SEEDS, ids=lambda s: f'seed{s}')
-def case(request, shared_file, tmp_path_factory):
+def case(request, tmp_path_factory):
     """(golden arrays, model in eval mode, original state dict, converted checkpoint)."""
     seed = request.param
-    golden = dict(np.load(shared_file('data', 'golden', f'img2pose_model_seed{seed}.npz')))
-    geometry = dict(np.load(shared_file('data', 'golden', 'img2pose_geometry_seed1.npz')))
+    golden = golden_arrays(f'img2pose_model_seed{seed}.npz')
     model, original, converted = gm.convert_and_load(
-        golden, geometry, seed, tmp_path_factory.mktemp(f'seed{seed}'),
+        golden, original_references(), seed, tmp_path_factory.mktemp(f'seed{seed}'),
         {'model.train_cfg.rpn.sampler.num': EVERYTHING,
          'model.train_cfg.rcnn.sampler.num': EVERYTHING})
     return golden, model.eval(), original, converted
@@ -173,9 +171,10 @@ def _pose_head_outputs(model, golden, i, nms_iou):
     meta = dict(img_shape=(h, w), ori_shape=(h, w))
     test_cfg = ConfigDict(dict(cfg, nms=dict(type='nms', iou_threshold=nms_iou)))
     raw = torch.as_tensor(golden[f'dof_raw_{i}'][:, 6:])[keep]
-    return keep, model.roi_head.pose_head.predict_by_feat(
-        proposals[keep], scores[keep], torch.zeros(len(keep), dtype=torch.long), raw, meta,
-        test_cfg)
+    candidates = InstanceData(bboxes=proposals[keep], scores=scores[keep],
+                              labels=torch.zeros(len(keep), dtype=torch.long))
+    return keep, model.roi_head.pose_head.predict_by_feat((raw, ), [candidates], [meta],
+                                                          test_cfg)[0]
 
 
 @pytest.mark.parametrize('i', IMAGES)

@@ -17,11 +17,10 @@ import cv2
 import golden_model as gm
 import numpy as np
 import pytest
+from golden_files import golden_arrays, golden_seeds
 
 REPO = Path(__file__).resolve().parents[2]
-GOLDEN_DIR = REPO.parent / 'shared' / 'data' / 'golden'
-SEEDS = sorted(int(p.stem.rsplit('seed', 1)[1])
-               for p in GOLDEN_DIR.glob('img2pose_tta_seed*.npz')) or [1]
+SEEDS = golden_seeds('img2pose_tta')
 
 
 def match_one_to_one(ours, theirs, box_tol=1.0, score_tol=1e-3):
@@ -44,14 +43,12 @@ def match_one_to_one(ours, theirs, box_tol=1.0, score_tol=1e-3):
 
 
 @pytest.fixture(scope='module', params=SEEDS, ids=lambda s: f'seed{s}')
-def tta_run(request, shared_file, tmp_path_factory):
+def tta_run(request, tmp_path_factory):
     """(golden TTA arrays, our voted detections per image) of one seed."""
     seed = request.param
-    tta = dict(np.load(shared_file('data', 'golden', f'img2pose_tta_seed{seed}.npz')))
-    golden = dict(np.load(shared_file('data', 'golden', f'img2pose_model_seed{seed}.npz')))
-    geometry = dict(np.load(shared_file('data', 'golden', 'img2pose_geometry_seed1.npz')))
+    tta = golden_arrays(f'img2pose_tta_seed{seed}.npz')
     work = tmp_path_factory.mktemp(f'tta_seed{seed}')
-    checkpoint = gm.convert_checkpoint(golden, geometry, seed, work)
+    golden, checkpoint = gm.converted_golden(seed, work)
     lines = []
     for i in tta['images'].tolist():
         cv2.imwrite(str(work / f'img_{i}.png'), golden[f'img_{i}'][..., ::-1])
@@ -62,8 +59,9 @@ def tta_run(request, shared_file, tmp_path_factory):
     config = work / 'tta_config.py'
     config.write_text(f"""_base_ = [{str(gm.WIDER_CONFIG)!r}]
 model = dict(backbone=dict(init_cfg=None), roi_head=dict(pose_head=dict(
-    pose_mean={gm.POSE_MEAN}, pose_stddev={gm.POSE_STDDEV},
-    reference68={str(work / 'ref68.npy')!r}, reference5={str(work / 'ref5.npy')!r})))
+    pose_coder=dict(pose_mean={gm.POSE_MEAN}, pose_stddev={gm.POSE_STDDEV}),
+    face_model=dict(reference68={str(work / 'ref68.npy')!r},
+                    reference5={str(work / 'ref5.npy')!r}))))
 tta_pipeline = [dict(_base_.tta_pipeline[0]), dict(_base_.tta_pipeline[1],
                                                    scales={tta['scales'].tolist()})]
 test_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(

@@ -6,9 +6,8 @@ from mmdet.structures import DetDataSample
 from mmengine.structures import InstanceData
 
 from mmpose6d import geometry as g
-from mmpose6d.models import Img2PoseTTAModel, PoseHead
+from mmpose6d.models import Img2PoseTTAModel
 from mmpose6d.models.test_time_augs import merge_poses
-from mmpose6d.utils import DEFAULT_REFERENCE5, DEFAULT_REFERENCE68
 
 WIDTH, HEIGHT = 640, 480
 
@@ -49,14 +48,11 @@ def test_voting_groups_are_flat():
 
 
 class _Detector(torch.nn.Module):
-    """merge_preds only needs a module with test_step and the pose head's face outputs."""
+    """merge_preds only needs a module with test_step and the face model."""
 
     def __init__(self):
         super().__init__()
-        self.roi_head = torch.nn.Module()
-        self.roi_head.pose_head = PoseHead([0.0] * 6, [1.0] * 6, DEFAULT_REFERENCE68,
-                                           DEFAULT_REFERENCE5, in_channels=1, roi_feat_size=1,
-                                           fc_out_channels=4, pose_hidden_channels=4)
+        self.face_model = g.FaceModel()
 
     def test_step(self, data):
         return data
@@ -81,7 +77,7 @@ def test_flip_is_undone_before_voting():
     poses = merged.poses.double().numpy()
     np.testing.assert_allclose(merged.euler.numpy(), g.rotvec_to_euler(poses[:, :3]),
                                atol=1e-4)
-    ref68 = np.load(DEFAULT_REFERENCE68)
+    ref68 = g.FaceModel().reference68
     np.testing.assert_allclose(merged.landmarks.numpy(),
                                g.project_points(ref68, poses, g.image_intrinsics(WIDTH, HEIGHT)),
                                atol=1e-3)

@@ -43,8 +43,7 @@ def test_recipe_values():
     assert cfg.val_cfg is None and cfg.val_dataloader is None and cfg.val_evaluator is None
     # from the WIDER model, with its statistics; the WIDER model's architecture
     assert cfg.load_from
-    assert (model.roi_head.pose_head.pose_mean, model.roi_head.pose_head.pose_stddev) == \
-        (wider.model.roi_head.pose_head.pose_mean, wider.model.roi_head.pose_head.pose_stddev)
+    assert model.roi_head.pose_head.pose_coder == wider.model.roi_head.pose_head.pose_coder
     assert model.backbone.depth == 18 and model.backbone.frozen_stages == 1
     # 300W-LP without augmentation, 2 images per batch; tested on AFLW2000-3D
     train = cfg.train_dataloader
@@ -62,12 +61,12 @@ def test_finetune_trains(tmp_path):
         write_300wlp_sample(tmp_path / '300W_LP', subset, f'{subset}_{i}_0', angles,
                             (100 + 3 * i, 90 - 2 * i), seed=i)
     cfg = Config.fromfile(CONFIG)
-    config_stats = {'model.roi_head.pose_head.pose_mean': [0.0] * 5 + [4.0],
-                    'model.roi_head.pose_head.pose_stddev': [1.0] * 6}
+    config_stats = {'model.roi_head.pose_head.pose_coder.pose_mean': [0.0] * 5 + [4.0],
+                    'model.roi_head.pose_head.pose_coder.pose_stddev': [1.0] * 6}
     cfg.merge_from_dict(config_stats)
     start = MODELS.build(cfg.model)
-    start.roi_head.pose_head.pose_mean.copy_(torch.tensor(WIDER_MEAN))
-    start.roi_head.pose_head.pose_stddev.copy_(torch.tensor(WIDER_STD))
+    start.roi_head.pose_head.pose_coder.pose_mean.copy_(torch.tensor(WIDER_MEAN))
+    start.roi_head.pose_head.pose_coder.pose_stddev.copy_(torch.tensor(WIDER_STD))
     torch.save({'state_dict': start.state_dict(), 'meta': {}}, tmp_path / 'wider.pth')
     # as --cfg-options: the tiny tree and image size, fewer RoIs, no worker processes
     cfg.merge_from_dict({
@@ -91,9 +90,9 @@ def test_finetune_trains(tmp_path):
     assert len(losses) == 2 and np.isfinite(losses).all()
     assert {p.name for p in (tmp_path / 'work').glob('epoch_*.pth')} == \
         {'epoch_1.pth', 'epoch_2.pth'}
-    head = runner.model.roi_head.pose_head
-    np.testing.assert_allclose(head.pose_mean.cpu().numpy(), WIDER_MEAN, rtol=1e-6)
-    np.testing.assert_allclose(head.pose_stddev.cpu().numpy(), WIDER_STD, rtol=1e-6)
+    coder = runner.model.roi_head.pose_head.pose_coder
+    np.testing.assert_allclose(coder.pose_mean.cpu().numpy(), WIDER_MEAN, rtol=1e-6)
+    np.testing.assert_allclose(coder.pose_stddev.cpu().numpy(), WIDER_STD, rtol=1e-6)
     trained = runner.model.state_dict()
     assert not torch.equal(trained['roi_head.pose_head.pose_pred.0.weight'],
                            start.state_dict()['roi_head.pose_head.pose_pred.0.weight'])

@@ -21,9 +21,10 @@ def test_five_models_are_timed(config, capsys):
     references = REPO / 'pose_references'  # the CPU config's need its data
     tool.main([str(REPO / 'configs' / 'img2pose' / config), '--size', '160', '128',
                '--repeat', '1', '--threads', '1', '--cfg-options',
-               f'{head}pose_mean=[0,0,0,0,0,6]', f'{head}pose_stddev=[0.3,0.5,0.3,0.05,0.05,1.5]',
-               f'{head}reference68={references / "ref68.npy"}',
-               f'{head}reference5={references / "ref5.npy"}'])
+               f'{head}pose_coder.pose_mean=[0,0,0,0,0,6]',
+               f'{head}pose_coder.pose_stddev=[0.3,0.5,0.3,0.05,0.05,1.5]',
+               f'{head}face_model.reference68={references / "ref68.npy"}',
+               f'{head}face_model.reference5={references / "ref5.npy"}'])
     out = capsys.readouterr().out
     rows = re.findall(r'^(img2pose.*|Faster R-CNN.*?)\s+([\d.]+)\s+([\d.]+)\s+(\d+)$', out,
                       re.M)

@@ -71,7 +71,7 @@ def original_key(ours, new_naming):
 def build_model(depth=18):
     init_default_scope('mmpose6d')
     cfg = Config.fromfile(str(CONFIG)).model
-    cfg.roi_head.pose_head.update(pose_mean=[0.0] * 6, pose_stddev=[1.0] * 6)
+    cfg.roi_head.pose_head.pose_coder.update(pose_mean=[0.0] * 6, pose_stddev=[1.0] * 6)
     cfg.test_cfg.rcnn.score_thr = 0.0
     cfg.backbone.depth = depth
     if depth >= 50:

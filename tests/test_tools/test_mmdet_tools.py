@@ -5,10 +5,8 @@ and browse_dataset.py, model_converters/publish_model.py followed by our tools/t
 (--auto-scale-lr, --amp on a CPU-only machine).
 
 None of mmdet's tools imports mmpose6d itself: the configs' ``custom_imports`` do, which
-allows the training state in torch's weights-only loading. The CPU config reads
-``data/rendered/`` relative to the working directory, so the tools run in a scratch tree whose
-``tools`` and ``configs`` link to this checkout and whose ``data/rendered`` is rendered here
-(8 train, 2 val and 2 other images of 256 px), as in test_train_test_tools.py.
+allows the training state in torch's weights-only loading. The tools run in the scratch
+project ``tree`` (tests/test_tools/conftest.py).
 """
 import json
 import os
@@ -42,22 +40,6 @@ def _run(args, cwd, check=True):
                             capture_output=True, text=True, timeout=300)
     assert (result.returncode == 0) == check, (result.stdout[-3000:], result.stderr[-3000:])
     return result.stdout + result.stderr
-
-
-@pytest.fixture(scope='module')
-def tree(tmp_path_factory):
-    root = tmp_path_factory.mktemp('project')
-    for name in ('tools', 'configs'):
-        (root / name).symlink_to(REPO / name)
-    _run(['tools/dataset_converters/render_faces.py', '--out', 'data/rendered', '--train', 8,
-          '--val', 2, '--other', 2, '--size', 256, '--faces', 2, 5, '--face-size', 30, 120,
-          '--workers', 1, '--seed', 5, '--cache-dir', REPO / 'data' / 'cache'], root)
-    _run(['tools/dataset_converters/compute_pose_stats.py',
-          'data/rendered/annotations/train_annotations.txt', '--out-dir', 'data/rendered',
-          '--roi-targets', '--image-root', 'data/rendered/train/images',
-          '--reference68', 'data/rendered/scan_ref68.npy',
-          '--reference5', 'data/rendered/scan_ref5.npy'], root)
-    return root
 
 
 @pytest.fixture(scope='module')

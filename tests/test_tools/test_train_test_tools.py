@@ -2,10 +2,7 @@
 both tools given crafted, damaged or unfitting checkpoints, and
 tools/analysis_tools/benchmark_train_step.py on that set.
 
-The CPU config reads ``data/rendered/`` relative to the working directory, so the tools run
-in a scratch tree whose ``tools`` and ``configs`` link to this checkout (the packaged
-references resolve from the package) and whose ``data/rendered`` is rendered here (8 train
-and 2 val images, 256 px).
+The tools run in the scratch project ``tree`` (tests/test_tools/conftest.py).
 """
 import json
 import os
@@ -50,27 +47,6 @@ def _run(args, cwd, timeout=400, check=True):
         return result.stderr
     assert result.returncode == 0, (result.stdout[-3000:], result.stderr[-5000:])
     return result.stdout + result.stderr
-
-
-@pytest.fixture(scope='module')
-def tree(tmp_path_factory):
-    root = tmp_path_factory.mktemp('project')
-    for name in ('tools', 'configs'):
-        (root / name).symlink_to(REPO / name)
-    rendered = root / 'data' / 'rendered'
-    _run([sys.executable, 'tools/dataset_converters/render_faces.py', '--out', str(rendered),
-          '--train', '8', '--val', '2', '--other', '2', '--size', '256', '--faces', '2', '5',
-          '--face-size', '30', '120', '--workers', '1', '--seed', '5',
-          '--cache-dir', str(REPO / 'data' / 'cache')], root)
-    for split, faces, sizes in (('train', [2, 5], [30, 120]), ('other', [1, 3], [60, 240])):
-        meta = json.loads((rendered / 'annotations' / f'{split}_render_meta.json').read_text())
-        assert (meta['faces'], meta['face_size']) == (faces, sizes)
-    _run([sys.executable, 'tools/dataset_converters/compute_pose_stats.py',
-          'data/rendered/annotations/train_annotations.txt', '--out-dir', 'data/rendered',
-          '--roi-targets', '--image-root', 'data/rendered/train/images',
-          '--reference68', 'data/rendered/scan_ref68.npy',
-          '--reference5', 'data/rendered/scan_ref5.npy'], root)
-    return root
 
 
 @pytest.fixture(scope='module')
@@ -121,26 +97,24 @@ def test_test_with_tta(dist_run, tree):
 
 WIDER_TINY = """_base_ = ['configs/img2pose/r18_fpn_wider.py']
 data = 'data/rendered/'
-model = dict(backbone=dict(init_cfg=None), roi_head=dict(pose_head=dict(
-    pose_mean=data + 'pose_mean.npy', pose_stddev=data + 'pose_stddev.npy')))
+model = dict(backbone=dict(init_cfg=None), roi_head=dict(pose_head=dict(pose_coder=dict(
+    pose_mean=data + 'pose_mean.npy', pose_stddev=data + 'pose_stddev.npy'))))
 train_cfg = dict(max_epochs=2)
 default_hooks = dict(logger=dict(interval=1))
-refs = dict(reference68='pose_references/ref68.npy',
-            reference5='pose_references/ref5.npy')
 train_pipeline = [
     dict(type='LoadPoseImage'),
     dict(type='LoadPoseAnnotations', with_bbox=True, with_landmarks=True),
     dict(type='RandomPoseFlip', prob=0.5),
     dict(type='PoseResize', scale=(320, 256), keep_ratio=True),
-    dict(type='PoseLabelsFromLandmarks', **refs),
-    dict(type='BoxesFromPoses', reference68=refs['reference68']),
+    dict(type='PoseLabelsFromLandmarks'),
+    dict(type='BoxesFromPoses'),
     dict(type='PackPoseDetInputs'),
 ]
 test_pipeline = [
     dict(type='LoadPoseImage'),
     dict(type='PoseResize', scale=(320, 256), keep_ratio=True),
     dict(type='LoadPoseAnnotations', with_bbox=True, with_landmarks=True),
-    dict(type='PoseLabelsFromLandmarks', test_mode=True, image_shape_key='ori_shape', **refs),
+    dict(type='PoseLabelsFromLandmarks', test_mode=True, image_shape_key='ori_shape'),
     dict(type='PackPoseDetInputs'),
 ]
 train_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(
@@ -150,7 +124,8 @@ val_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(
     data_root=data, ann_file='annotations/val_annotations.txt',
     data_prefix=dict(img='val/images/'), pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(_delete_=True, type='FacePoseMetric', reference68=data + 'scan_ref68.npy',
+val_evaluator = dict(_delete_=True, type='FacePoseMetric',
+                     face_model=dict(reference68=data + 'scan_ref68.npy'),
                      gt_poses_file=data + 'annotations/val_render_poses.json')
 test_evaluator = val_evaluator
 """
@@ -198,8 +173,9 @@ def _r50_state_dict(tree):
     width = cfg.model.backbone.get('base_channels', 64)
     cfg.model.neck.in_channels = [width * 4 * 2**i for i in range(4)]
     head = cfg.model.roi_head.pose_head
-    for name in ('pose_mean', 'pose_stddev', 'reference68', 'reference5'):
-        head[name] = str(tree / head[name])
+    for setting, name in (('pose_coder', 'pose_mean'), ('pose_coder', 'pose_stddev'),
+                          ('face_model', 'reference68'), ('face_model', 'reference5')):
+        head[setting][name] = str(tree / head[setting][name])
     init_default_scope('mmpose6d')
     return MODELS.build(cfg.model).state_dict()
 

@@ -10,7 +10,7 @@ from mmdet.structures import DetDataSample
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
-from mmpose6d.geometry import image_intrinsics, pose_to_bbox, project_points
+from mmpose6d.geometry import FaceModel, image_intrinsics, pose_to_bbox, project_points
 from mmpose6d.registry import VISUALIZERS
 from mmpose6d.visualization import draw_mesh, reference_triangles
 
@@ -118,9 +118,12 @@ def test_boxes_gt_and_threshold():
     assert (draw(vis, data, pred_score_thr=0.95) == GREY).all()
 
 
-def test_reference_from_file_and_errors(tmp_path):
+def test_face_model_from_file_and_errors(tmp_path):
     np.save(tmp_path / 'ref.npy', REF68 * 2)
-    vis = build(reference68=str(tmp_path / 'ref.npy'))
+    vis = build(face_model=dict(reference68=str(tmp_path / 'ref.npy')))
     np.testing.assert_allclose(vis.reference68, REF68 * 2)
+    vis.set_face_model(FaceModel(torch.tensor(REF68 * 3, dtype=torch.float32)))  # the model's
+    np.testing.assert_allclose(vis.reference68, REF68 * 3, rtol=1e-6)
+    assert vis.reference68.dtype == np.float64
     with pytest.raises(FileNotFoundError, match='missing.npy'):
-        build(reference68=str(tmp_path / 'missing.npy'))
+        build(face_model=dict(reference68=str(tmp_path / 'missing.npy')))

@@ -14,8 +14,8 @@ layer, so that its difference to img2pose in NCHW is the pose head and its post-
 the same model in NCHW or channels-last tensors).
 
     python tools/analysis_tools/benchmark_model.py configs/img2pose/r18_fpn_wider.py \
-        --cfg-options model.roi_head.pose_head.pose_mean="[0,0,0,0,0,6]" \
-        model.roi_head.pose_head.pose_stddev="[0.3,0.5,0.3,0.05,0.05,1.5]"
+        --cfg-options model.roi_head.pose_head.pose_coder.pose_mean="[0,0,0,0,0,6]" \
+        model.roi_head.pose_head.pose_coder.pose_stddev="[0.3,0.5,0.3,0.05,0.05,1.5]"
 """
 import argparse
 import copy
@@ -26,7 +26,6 @@ from mmdet.structures import DetDataSample
 from mmengine.config import DictAction
 from mmengine.structures import InstanceData
 
-from mmpose6d.geometry import pose_to_bbox
 from mmpose6d.registry import MODELS
 from mmpose6d.utils.benchmark import benchmark_config, median_seconds
 
@@ -66,15 +65,16 @@ def faster_rcnn_cfg(img2pose_model):
     return cfg
 
 
-def make_batch(width, height, num_faces, reference68, seed=0):
-    """One random image with ``num_faces`` faces: global poses and their projected boxes."""
+def make_batch(width, height, num_faces, face_model, seed=0):
+    """One random image with ``num_faces`` faces: global poses and their boxes by
+    ``face_model`` (a :class:`~mmpose6d.geometry.FaceModel`)."""
     rng = np.random.default_rng(seed)
     f = width + height
     depth = rng.uniform(10, 25, num_faces)
     poses = np.c_[rng.uniform(-0.4, 0.4, (num_faces, 3)),
                   rng.uniform(-0.3, 0.3, num_faces) * width / f * depth,
                   rng.uniform(-0.3, 0.3, num_faces) * height / f * depth, depth]
-    boxes = pose_to_bbox(poses, np.array([width, height], float), reference68)
+    boxes = face_model.boxes(poses, np.array([width, height], float))
     sample = DetDataSample(metainfo=dict(img_shape=(height, width), ori_shape=(height, width),
                                          pad_shape=(height, width), scale_factor=(1.0, 1.0),
                                          batch_input_shape=(height, width)))
@@ -144,8 +144,7 @@ def main(argv=None):
     cfg = benchmark_config(args.config, args.cfg_options, args.threads)
     width, height = args.size
     img2pose = MODELS.build(cfg.model)
-    reference68 = img2pose.roi_head.pose_head.reference68.double().numpy()
-    batch = make_batch(width, height, args.faces, reference68)
+    batch = make_batch(width, height, args.faces, img2pose.face_model)
     passing = keep_fraction(img2pose, batch, args.keep)
 
     rows = []
@@ -187,7 +186,7 @@ def main(argv=None):
     for scale in args.tta_scales:
         ratio = scale / min(width, height)
         w, h = int(round(width * ratio)), int(round(height * ratio))
-        scaled = make_batch(w, h, args.faces, reference68)
+        scaled = make_batch(w, h, args.faces, img2pose.face_model)
         _, test, _ = benchmark(img2pose, scaled, max(1, args.repeat // 2))
         print(f'TTA scale {scale:5d} ({w}x{h}): inference {test:.3f} s')
 

@@ -7,27 +7,22 @@ to a temporary file first.
     python tools/analysis_tools/benchmark_onnx.py CONFIG [CHECKPOINT] [--shape 480 640] \
         [--threads 2] [--runs 10] [--cfg-options k=v ...]
 
-Without a checkpoint the weights are random (the config still needs pose_mean/pose_stddev,
-e.g. ``--cfg-options model.roi_head.pose_head.pose_mean="[0,0,0,0,0,6]"``).
+Without a checkpoint the weights are random (the config still needs the pose statistics,
+e.g. ``--cfg-options model.roi_head.pose_head.pose_coder.pose_mean="[0,0,0,0,0,6]"``).
 """
 import argparse
 import os.path as osp
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import onnxruntime
 import torch
 from mmengine.config import DictAction
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # runs from a checkout without `pip install -e .`
-
-from mmpose6d.deployment import (OnnxImg2Pose, build_model, export_onnx,  # noqa: E402
-                                 predict_pytorch, read_image)
-from mmpose6d.utils.checkpoint import TRUST_CHECKPOINT_HELP, CheckpointError  # noqa: E402
+from mmpose6d.deployment import OnnxImg2Pose, build_model, export_onnx, predict_pytorch, read_image
+from mmpose6d.utils.checkpoint import TRUST_CHECKPOINT_HELP, CheckpointError
 
 
 def parse_args():

@@ -14,13 +14,9 @@ Example::
 """
 import argparse
 import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # runs from a checkout without `pip install -e .`
-
-from mmpose6d.evaluation.functional import (check_predictions, evaluate_wider,  # noqa: E402
-                                            load_wider_gt, read_pred_dir)
+from mmpose6d.evaluation.functional import (check_predictions, evaluate_wider, load_wider_gt,
+                                            read_pred_dir)
 
 
 def parse_args():

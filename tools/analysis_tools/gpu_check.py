@@ -41,7 +41,7 @@ from mmpose6d.apis import Img2PoseInferencer
 from mmpose6d.evaluation.metrics.face_pose_metric import match_image
 from mmpose6d.registry import MODELS
 from mmpose6d.utils.benchmark import benchmark_config
-from mmpose6d.utils.checkpoint import load_model_checkpoint
+from mmpose6d.utils.checkpoint_fit import load_model_checkpoint
 
 TOOLS = Path(__file__).resolve().parents[1]
 REPO = TOOLS.parent
@@ -110,12 +110,12 @@ class Context:
 def sized_config(args, data_dir):
     """``args.config`` for the rendered set in ``data_dir``: no pretrained backbone
     (``benchmark_config``), the set's pose statistics, its files, the pipelines' scales
-    ``(size, 0.8 size)``, loading in this process, ``FacePoseMetric`` (the config's label
-    reference, ground truth from the pipeline) and ``--tta-scales``."""
+    ``(size, 0.8 size)``, loading in this process, ``FacePoseMetric`` (the config's face
+    model, ground truth from the pipeline) and ``--tta-scales``."""
     cfg = benchmark_config(args.config, threads=args.threads)
-    head = cfg.model.roi_head.pose_head
-    head.pose_mean = str(data_dir / 'pose_mean.npy')
-    head.pose_stddev = str(data_dir / 'pose_stddev.npy')
+    coder = cfg.model.roi_head.pose_head.pose_coder
+    coder.pose_mean = str(data_dir / 'pose_mean.npy')
+    coder.pose_stddev = str(data_dir / 'pose_stddev.npy')
     scale = (args.size, args.size * 4 // 5)
     for split in SPLITS:
         loader = cfg[f'{split}_dataloader']
@@ -129,7 +129,7 @@ def sized_config(args, data_dir):
             elif 'scale' in step:
                 step.scale = scale
     cfg.test_dataloader = copy.deepcopy(cfg.val_dataloader)
-    cfg.val_evaluator = dict(type='FacePoseMetric', reference68=cfg.label_reference68)
+    cfg.val_evaluator = dict(type='FacePoseMetric', face_model=cfg.get('face_model'))
     if args.tta_scales:
         next(step for step in cfg.tta_pipeline if 'scales' in step).scales = args.tta_scales
     return cfg
@@ -173,9 +173,12 @@ def finite(values):
 
 def check_data(ctx):
     """The rendered set (``render_faces.py``) and the pose statistics of its RoI targets
-    (``compute_pose_stats.py --roi-targets``, as for the CPU recipe) with the config's label
-    references."""
+    (``compute_pose_stats.py --roi-targets``, as for the CPU recipe) with the references of
+    the config's face model (``face_model``, where it sets one)."""
     args, out = ctx.args, ctx.data_dir
+    face_model = ctx.cfg.get('face_model') or {}
+    references = [arg for name in ('reference68', 'reference5') if name in face_model
+                  for arg in (f'--{name}', face_model[name])]
     run_tool('dataset_converters/render_faces.py', [
         '--out', str(out), '--train', str(SPLITS['train']), '--val', str(SPLITS['val']),
         '--size', str(args.size), '--faces', *map(str, FACES), '--face-size',
@@ -183,8 +186,7 @@ def check_data(ctx):
         args.cache_dir])
     _, std = run_tool('dataset_converters/compute_pose_stats.py', [
         str(out / 'annotations' / 'train_annotations.txt'), '--out-dir', str(out),
-        '--roi-targets', '--image-root', str(out / 'train' / 'images'), '--reference68',
-        ctx.cfg.label_reference68, '--reference5', ctx.cfg.label_reference5])
+        '--roi-targets', '--image-root', str(out / 'train' / 'images'), *references])
     faces = {split: sum(map(len, json.loads(
         (out / 'annotations' / f'{split}_render_poses.json').read_text()).values()))
         for split in SPLITS}

@@ -33,10 +33,7 @@ try:
 except ImportError:
     yuface = None
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # runs from a checkout without `pip install -e .`
-
-from mmpose6d.geometry import FLIP_PERM_5  # noqa: E402
+from mmpose6d.geometry import FLIP_PERM_5
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
 

@@ -9,16 +9,12 @@ and the pose geometry are inside, only standard ONNX ops (see docs/deployment.md
 """
 import argparse
 import sys
-from pathlib import Path
 
 from mmengine.config import DictAction
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # runs from a checkout without `pip install -e .`
-
-from mmpose6d.deployment import (OnnxImg2Pose, build_model, compare_detections,  # noqa: E402
-                                 export_onnx, predict_pytorch, read_image)
-from mmpose6d.utils.checkpoint import TRUST_CHECKPOINT_HELP, CheckpointError  # noqa: E402
+from mmpose6d.deployment import (OnnxImg2Pose, build_model, compare_detections, export_onnx,
+                                 predict_pytorch, read_image)
+from mmpose6d.utils.checkpoint import TRUST_CHECKPOINT_HELP, CheckpointError
 
 
 def parse_args():

@@ -14,16 +14,14 @@ gives identical files.
         [--out-dir pose_references]
 """
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # runs from a checkout without `pip install -e .`
+from mmpose6d.geometry import flip_permutation
+from mmpose6d.utils import fetch_package_file, read_ljson_points
 
-from mmpose6d.geometry import flip_permutation  # noqa: E402
-from mmpose6d.utils import fetch_package_file, read_ljson_points  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 ARCHIVE = dict(package='menpo3d', version='0.8.6',
                sha256='96ad2c8b55b74e026cdc190cf6b1564ad7c8e6c53976cf897d6a1bf4940f084a')

@@ -19,13 +19,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # runs from a checkout without `pip install -e .`
+from mmpose6d.geometry import (global_pose_from_landmarks, image_intrinsics, project_points,
+                               rotvec_to_euler)
+from mmpose6d.utils import read_faces_json, read_pts
+from mmpose6d.visualization import draw_points, draw_pose_axes
 
-from mmpose6d.geometry import (global_pose_from_landmarks, image_intrinsics,  # noqa: E402
-                               project_points, rotvec_to_euler)
-from mmpose6d.utils import read_faces_json, read_pts  # noqa: E402
-from mmpose6d.visualization import draw_points, draw_pose_axes  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 
 def parse_args():

@@ -17,17 +17,13 @@ import re
 import sys
 import time
 from collections import OrderedDict
-from pathlib import Path
 
 import numpy as np
 import torch
 from mmengine.runner import save_checkpoint
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # runs from a checkout without `pip install -e .`
-
-from mmpose6d.utils.checkpoint import (ATOMIC_BACKEND_ARGS, CheckpointError,  # noqa: E402
-                                       read_checkpoint)
+from mmpose6d.engine.atomic_backend import ATOMIC_BACKEND_ARGS
+from mmpose6d.utils.checkpoint import CheckpointError, read_checkpoint
 
 CONVERTER_VERSION = '2.0'
 BN_LEAVES = ('weight', 'bias', 'running_mean', 'running_var')
@@ -35,7 +31,8 @@ BN_LEAVES = ('weight', 'bias', 'running_mean', 'running_var')
 RESNET_STAGES = {18: ((2, 2, 2, 2), False), 34: ((3, 4, 6, 3), False),
                  50: ((3, 4, 6, 3), True), 101: ((3, 4, 23, 3), True),
                  152: ((3, 8, 36, 3), True)}
-#: config-only buffers of the pose head, embedded when given
+#: the pose head's buffers set by the config (its coder's statistics, its face model's
+#: references), embedded when given; checkpoints keep them under the head's own names
 POSE_HEAD_BUFFERS = {'pose_mean': (6, ), 'pose_stddev': (6, ), 'reference68': (68, 3),
                      'reference5': (5, 3)}
 
@@ -241,8 +238,8 @@ def main():
           f'({len(filled)} num_batches_tracked filled with 0: FrozenBatchNorm2d has none)')
     embedded = [name for name, value in buffers.items() if value is not None]
     if 'pose_mean' not in embedded:
-        print("no --pose-mean/--pose-stddev: the config's pose_mean/pose_stddev will be used; "
-              'they must be the statistics the model was trained with')
+        print("no --pose-mean/--pose-stddev: the config's statistics (pose_head.pose_coder) "
+              'will be used; they must be the statistics the model was trained with')
     for name in embedded:
         print(f'embedded {name} from {osp.abspath(buffers[name])}')
 

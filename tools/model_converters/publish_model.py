@@ -8,13 +8,11 @@ torch's default) refuses the training state every checkpoint holds.
 keeps ``meta`` and ``state_dict`` and writes ``model-<sha256[:8]>.pth``.
 """
 import runpy
-import sys
 from pathlib import Path
 
 import mmdet
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # runs from a checkout
-import mmpose6d  # noqa: E402,F401  (allows the checkpoints' types in torch.load)
+import mmpose6d  # noqa: F401  (allows the checkpoints' types in torch.load)
 
 if __name__ == '__main__':
     runpy.run_path(str(Path(mmdet.__file__).parent / '.mim' / 'tools' / 'model_converters' /

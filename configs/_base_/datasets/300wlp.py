@@ -12,10 +12,8 @@
 # named in the log): name the subsets that have them (train_dataloader.dataset.subsets) or
 # read the image .mat's pt2d (train_dataloader.dataset.landmarks=pt2d).
 # (Keys named apart from the head-pose benchmark bases': mmengine refuses a key defined by
-# two bases.)
+# two bases.) The labels (EPnP, boxes) use the default face model, the model's.
 w300lp_root = 'data/300W_LP/'
-# the 3D reference of the labels (EPnP, projected boxes): the model's
-label_reference68 = 'pose_references/ref68.npy'
 # the original's training sizes: short side 640..800 in steps of 32, long side at most 1400
 train_scales = [(1400, short) for short in range(640, 801, 32)]
 
@@ -25,8 +23,7 @@ train_pipeline = [
     dict(type='PoseLabelsFromLocalPoses'),
     dict(type='mmdet.RandomChoiceResize', scales=train_scales, keep_ratio=True,
          resize_type='PoseResize'),
-    dict(type='BoxesFromPoses', reference68=label_reference68, x_factor=1.1, y_factor=1.1,
-         forehead=0.3),
+    dict(type='BoxesFromPoses'),
     dict(type='PackPoseDetInputs'),
 ]
 
@@ -41,5 +38,4 @@ train_dataloader = dict(
         subsets=['AFW', 'AFW_Flip', 'HELEN', 'HELEN_Flip', 'IBUG', 'IBUG_Flip', 'LFPW',
                  'LFPW_Flip'],
         landmarks='pts_2d',
-        reference68=label_reference68,
         pipeline=train_pipeline))

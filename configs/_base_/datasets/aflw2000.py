@@ -6,8 +6,10 @@
 # - the image is resized as the original model resizes it (short side 400, long side at most
 #   1400, torchvision's float bilinear resampling: TorchvisionResize);
 # - targets: Pose_Para's angles; the translation of the EPnP pose of the 68 points solved in
-#   the image camera (f = w + h, centre (w // 2, h // 2)); the target box is the 68 points' box
-#   scaled 1.1 x 1.1 and grown by 0.3 on the forehead side that pose's rotation-vector z picks;
+#   the image camera (f = w + h, centre (w // 2, h // 2)) with the face model's 68-point
+#   reference (the default face model, the model's); the target box is the 68 points' box
+#   by the face model's rule (scaled 1.1 x 1.1 and grown by 0.3 on the forehead side that
+#   pose's rotation-vector z picks);
 # - per image, among the detections with score > 0, the one with the highest IoU (+1 pixel
 #   areas) with the target box, strictly above 0, is compared: pitch/yaw/roll MAE and their
 #   mean, and h_trans/v_trans/scale, the MAE of the translation as predicted (network input
@@ -26,9 +28,6 @@
 _base_ = './head_pose_benchmark.py'
 
 data_root = 'data/AFLW2000/'
-# the 68-point reference of the target PnP: the model's (model.roi_head.pose_head.reference68;
-# named apart, mmengine refuses a key defined by two bases)
-target_reference68 = 'pose_references/ref68.npy'
 test_scale = (1400, 400)
 
 test_pipeline = [
@@ -43,8 +42,7 @@ test_pipeline = [
 
 test_dataloader = dict(
     dataset=dict(type='AFLW2000Dataset', data_root=data_root, ann_file='', max_angle=99.0,
-                 target_box='expanded', reference68=target_reference68,
-                 pipeline=test_pipeline))
+                 target_box='expanded', pipeline=test_pipeline))
 val_dataloader = test_dataloader
 
 test_evaluator = dict(type='HeadPoseMetric', selection='iou', score_thr=0.0, fallback='last',

@@ -1,17 +1,13 @@
 # The steps and loaders of the img2pose JSON face datasets, shared by wider_img2pose.py and
 # rendered_faces.py: each composes its pipelines from these steps with its own scales (and
-# label references), and names its files, batch sizes and workers.
+# face model), and names its files, batch sizes and workers.
 # Pose labels are recomputed by EPnP from the landmarks after every geometric augmentation;
-# the training targets are the boxes projected from those poses.
+# the training targets are the boxes projected from those poses. Both use the face model
+# (FaceModel's defaults, the model's, unless a dataset base sets `face_model`).
 backend_args = None
 # `_scope_`: the datasets and test steps are built in the mmpose6d scope also by mmdet's
 # DetInferencer, which builds them one by one under the 'mmdet' scope; `LoadImageFromFile` is
 # mmpose6d's LoadPoseImage in that scope, the loading step DetInferencer looks for
-
-# 3D references of the pose labels (named apart from the model config's `reference68` /
-# `reference5`: mmengine refuses a key defined by two bases).
-label_reference68 = 'pose_references/ref68.npy'
-label_reference5 = 'pose_references/ref5.npy'
 
 load_image = dict(_scope_='mmpose6d', type='LoadImageFromFile', backend_args=backend_args)
 load_annotations = dict(_scope_='mmpose6d', type='LoadPoseAnnotations', with_bbox=True,
@@ -22,16 +18,13 @@ train_augment = [
     dict(type='PhotometricNoise', prob=0.5),
 ]
 train_resize = dict(type='mmdet.RandomChoiceResize', keep_ratio=True, resize_type='PoseResize')
-train_labels = dict(type='PoseLabelsFromLandmarks', reference68=label_reference68,
-                    reference5=label_reference5)
-train_boxes = dict(type='BoxesFromPoses', reference68=label_reference68, x_factor=1.1,
-                   y_factor=1.1, forehead=0.3)
+train_labels = dict(type='PoseLabelsFromLandmarks')
+train_boxes = dict(type='BoxesFromPoses')
 pack = dict(_scope_='mmpose6d', type='PackPoseDetInputs')
 # Annotations are loaded after the resize and stay in the original image's frame (as in
 # mmdet): their pose labels use `ori_shape`, and faces without a label are kept (NaN pose).
 test_resize = dict(_scope_='mmpose6d', type='PoseResize', keep_ratio=True)
-test_labels = dict(_scope_='mmpose6d', type='PoseLabelsFromLandmarks',
-                   reference68=label_reference68, reference5=label_reference5, test_mode=True,
+test_labels = dict(_scope_='mmpose6d', type='PoseLabelsFromLandmarks', test_mode=True,
                    image_shape_key='ori_shape')
 
 train_dataloader = dict(

@@ -8,11 +8,11 @@ _base_ = './img2pose_faces.py'
 
 data_root = 'data/rendered/'
 
-# 3D references of the pose labels (named apart from the model config's `reference68` /
-# `reference5`: mmengine refuses a key defined by two bases). The rendered scan is the only
-# face of this data, so its own 3D points (written by the renderer) label it exactly.
-label_reference68 = data_root + 'scan_ref68.npy'
-label_reference5 = data_root + 'scan_ref5.npy'
+# The face model of this data: the rendered scan is its only face, so its own 3D points
+# (written by the renderer) label it exactly. A config on this data gives it to the model and
+# the metric too (r18_fpn_rendered_cpu.py).
+face_model = dict(reference68=data_root + 'scan_ref68.npy',
+                  reference5=data_root + 'scan_ref5.npy')
 
 # CPU scales for 512-pixel renders: short side 288..352 in steps of 32, long side at most 448
 # (0.79x the pixels of short side 320..384, long side 512: a cheaper train step)
@@ -22,13 +22,12 @@ test_scale = (448, 352)
 train_pipeline = [
     _base_.load_image, _base_.load_annotations, *_base_.train_augment,
     dict(_base_.train_resize, scales=train_scales),
-    dict(_base_.train_labels, reference68=label_reference68, reference5=label_reference5),
-    dict(_base_.train_boxes, reference68=label_reference68), _base_.pack
+    dict(_base_.train_labels, face_model=face_model),
+    dict(_base_.train_boxes, face_model=face_model), _base_.pack
 ]
 test_pipeline = [
     _base_.load_image, dict(_base_.test_resize, scale=test_scale), _base_.load_annotations,
-    dict(_base_.test_labels, reference68=label_reference68, reference5=label_reference5),
-    _base_.pack
+    dict(_base_.test_labels, face_model=face_model), _base_.pack
 ]
 
 train_dataloader = dict(

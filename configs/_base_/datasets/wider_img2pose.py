@@ -9,7 +9,7 @@ data_root = 'data/wider_face/'
 train_scales = [(1400, short) for short in range(640, 801, 32)]
 test_scale = (1400, 800)
 
-# labelled with the project's references (the shared base's `label_reference68/5`)
+# labelled with the default face model (the model's)
 train_pipeline = [
     _base_.load_image, _base_.load_annotations, *_base_.train_augment,
     dict(_base_.train_resize, scales=train_scales), _base_.train_labels, _base_.train_boxes,

@@ -18,11 +18,15 @@
 # its rule) on P2..P5; IoU >= 0.5 positive, 512 per image with 25 % positives, ground
 # truths added. Heads keep PyTorch's default Linear init (init_cfg=[]), as the original.
 # Inference: score > 0.05, proposals >= 0.01 px, box from pose, NMS 0.5, uncapped.
-# pose_mean / pose_stddev: statistics of the training set's local poses (written by
+# Pose targets (LocalPoseCoder): the pose relative to each RoI box, normalised with
+# pose_mean / pose_stddev, the statistics of the training set's local poses (written by
 # tools/dataset_converters/img2pose_to_lmdb.py --train or compute_pose_stats.py); each
 # top-level config names its own files.
-reference68 = 'pose_references/ref68.npy'
-reference5 = 'pose_references/ref5.npy'
+# Face model (3D references, box rule): mmpose6d.geometry.FaceModel's defaults, the project's
+# references and the original's box rule, as for the labels, the datasets and the metrics. A
+# config with another face defines `face_model` (FaceModel's arguments) once and gives it to
+# each of them: pose_head=dict(face_model=...) here (rendered_faces.py,
+# r18_fpn_rendered_cpu.py).
 
 model = dict(
     # built in the mmpose6d scope under any default scope (mmdet's DetInferencer sets 'mmdet')
@@ -91,15 +95,9 @@ model = dict(
             fc_out_channels=1024,
             pose_hidden_channels=256,
             num_classes=1,
-            pose_mean=None,
-            pose_stddev=None,
-            reference68=reference68,
-            reference5=reference5,
-            bbox_x_factor=1.1,
-            bbox_y_factor=1.1,
-            expand_forehead=0.3,
-            loss_dof_weight=1.0,
-            loss_points_weight=1.0)),
+            pose_coder=dict(type='LocalPoseCoder', pose_mean=None, pose_stddev=None),
+            loss_dof=dict(type='mmdet.MSELoss', loss_weight=1.0),
+            loss_points=dict(type='mmdet.L1Loss', loss_weight=1.0))),
     train_cfg=dict(
         rpn=dict(
             assigner=dict(

@@ -5,8 +5,7 @@ from mmdet.structures.bbox import HorizontalBoxes
 
 from mmpose6d.registry import TRANSFORMS
 
-from ...geometry import global_pose_from_landmarks, pose_to_bbox
-from ...utils.array_io import DEFAULT_REFERENCE5, DEFAULT_REFERENCE68, load_reference
+from ...geometry import FaceModel, global_pose_from_landmarks
 from ..skip_counter import SKIPS
 from .instances import count_reasons, mask_and_drop
 
@@ -24,19 +23,21 @@ class PoseLabelsFromLandmarks(BaseTransform):
     """Global pose labels ``gt_poses`` (N,6) float32 by EPnP from the current landmarks.
 
     Run it after every geometric augmentation: labels depend on the image size
-    (``results[image_shape_key]``, (h, w)). 68-point faces are solved with ``reference68``,
-    5-point faces with ``reference5``. Faces without landmarks and faces whose PnP fails get
-    NaN; in training their box pixels are zeroed and they leave the targets (counted
-    ``label/<reason>``), and a sample left without faces is dropped (None, counted
-    ``sample/no_target_faces``). With ``test_mode`` everything is kept (NaN poses included)
-    and the image is untouched. Test pipelines that load annotations after resizing keep them
-    in the original frame: use ``image_shape_key='ori_shape'`` there.
+    (``results[image_shape_key]``, (h, w)). 68-point faces are solved with the face model's
+    ``reference68``, 5-point faces with its ``reference5`` (``face_model``:
+    :class:`~mmpose6d.geometry.FaceModel`'s arguments, None: its defaults). Faces without
+    landmarks and faces whose PnP fails get NaN; in training their box pixels are zeroed
+    and they leave the targets (counted ``label/<reason>``), and a sample left without faces
+    is dropped (None, counted ``sample/no_target_faces``). With ``test_mode`` everything is
+    kept (NaN poses included) and the image is untouched. Test pipelines that load
+    annotations after resizing keep them in the original frame: use
+    ``image_shape_key='ori_shape'`` there.
     """
 
-    def __init__(self, reference68=DEFAULT_REFERENCE68, reference5=DEFAULT_REFERENCE5,
-                 test_mode=False, image_shape_key='img_shape'):
-        self.reference_paths = (reference68, reference5)
-        self.references = {68: load_reference(reference68, 68), 5: load_reference(reference5, 5)}
+    def __init__(self, face_model=None, test_mode=False, image_shape_key='img_shape'):
+        self.face_model = face_model
+        face = FaceModel.build(face_model)
+        self.references = {68: face.reference68, 5: face.reference5}
         self.test_mode = test_mode
         self.image_shape_key = image_shape_key
 
@@ -63,26 +64,25 @@ class PoseLabelsFromLandmarks(BaseTransform):
         return _no_targets_left(results)
 
     def __repr__(self):
-        return (f'{self.__class__.__name__}(reference68={self.reference_paths[0]!r}, '
-                f'reference5={self.reference_paths[1]!r}, test_mode={self.test_mode}, '
-                f'image_shape_key={self.image_shape_key!r})')
+        return (f'{self.__class__.__name__}(face_model={self.face_model!r}, '
+                f'test_mode={self.test_mode}, image_shape_key={self.image_shape_key!r})')
 
 
 @TRANSFORMS.register_module()
 class BoxesFromPoses(BaseTransform):
-    """Replace each target box by the landmark-projected box of its global pose
-    (``pose_to_bbox`` in the current image size), the targets img2pose trains with.
+    """Replace each target box by the face model's box of its global pose in the current
+    image size (:meth:`~mmpose6d.geometry.FaceModel.target_boxes`, as the validation loss),
+    the targets img2pose trains with; ``face_model``: :class:`~mmpose6d.geometry.FaceModel`'s
+    arguments (None: its defaults).
 
     Faces with a NaN pose keep their box. A face whose projected box is empty (it left the
     image) is masked and removed (``boxes/empty_projected_box``); a sample left without faces
     is dropped (None), so use it in training pipelines only.
     """
 
-    def __init__(self, reference68=DEFAULT_REFERENCE68, x_factor=1.1, y_factor=1.1,
-                 forehead=0.3):
-        self.reference_path = reference68
-        self.reference = load_reference(reference68, 68)
-        self.x_factor, self.y_factor, self.forehead = x_factor, y_factor, forehead
+    def __init__(self, face_model=None):
+        self.face_model = face_model
+        self.face = FaceModel.build(face_model)
 
     def transform(self, results):
         poses = results['gt_poses'].astype(np.float64)
@@ -90,10 +90,9 @@ class BoxesFromPoses(BaseTransform):
         if not valid.any():
             return _no_targets_left(results)
         height, width = results['img_shape'][:2]
-        boxes = results['gt_bboxes'].numpy().copy()
-        boxes[valid] = pose_to_bbox(poses[valid], np.array([width, height], np.float64),
-                                    self.reference, self.x_factor, self.y_factor, self.forehead)
-        empty = (boxes[:, 2] <= boxes[:, 0]) | (boxes[:, 3] <= boxes[:, 1])
+        projected, targets = self.face.target_boxes(poses, np.array([width, height], np.float64))
+        boxes = np.where(valid[:, None], projected, results['gt_bboxes'].numpy())
+        empty = valid & ~targets
         # masks the annotated box: the face is in the image even if its projection is not
         mask_and_drop(results, empty, np.full(len(empty), 'boxes/empty_projected_box'),
                       results.get('img_path', ''))
@@ -101,6 +100,4 @@ class BoxesFromPoses(BaseTransform):
         return _no_targets_left(results)
 
     def __repr__(self):
-        return (f'{self.__class__.__name__}(reference68={self.reference_path!r}, '
-                f'x_factor={self.x_factor}, y_factor={self.y_factor}, '
-                f'forehead={self.forehead})')
+        return f'{self.__class__.__name__}(face_model={self.face_model!r})'

@@ -7,8 +7,8 @@ import os.path as osp
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
 
+from mmpose6d.engine.atomic_backend import ATOMIC_BACKEND_ARGS, temporary_path
 from mmpose6d.registry import HOOKS
-from mmpose6d.utils.checkpoint import ATOMIC_BACKEND_ARGS, temporary_path
 
 
 class _DropMessages(logging.Filter):
@@ -31,9 +31,9 @@ FILE_CLIENT_DEPRECATIONS = ('"FileClient" will be deprecated',
 @HOOKS.register_module()
 class AtomicCheckpointHook(CheckpointHook):
     """:class:`~mmengine.hooks.CheckpointHook` whose local checkpoints are written whole or
-    not at all (:class:`~mmpose6d.utils.checkpoint.AtomicLocalBackend`): a run killed while
-    saving keeps the previous checkpoints intact and leaves no partial ``.pth`` under a real
-    name, so ``--resume`` continues from the last complete one.
+    not at all (:class:`~mmpose6d.engine.atomic_backend.AtomicLocalBackend`): a run killed
+    while saving keeps the previous checkpoints intact and leaves no partial ``.pth`` under a
+    real name, so ``--resume`` continues from the last complete one.
 
     Takes :class:`CheckpointHook`'s arguments; with ``backend_args`` or ``file_client_args``
     given, or an ``out_dir`` on another storage, it behaves as CheckpointHook. Temporary files

@@ -6,10 +6,9 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from mmpose6d.geometry import (box_iou, pose_to_bbox, rotation_angle_deg, rotvec_to_euler,
-                               to_numpy, wrap_degrees)
+from mmpose6d.geometry import (FaceModel, box_iou, rotation_angle_deg, rotvec_to_euler, to_numpy,
+                               wrap_degrees)
 from mmpose6d.registry import METRICS
-from mmpose6d.utils.array_io import DEFAULT_REFERENCE68, load_array
 
 from ..functional import voc_ap
 
@@ -39,8 +38,9 @@ class FacePoseMetric(BaseMetric):
     Ground truth: the global poses of ``gt_poses_file`` (``{image path: [[6 numbers], ...]}``,
     e.g. the rendered set's exact render poses; keys match the end of each sample's
     ``img_path``) or, without it, the pipeline's ``gt_instances.poses``. Ground-truth boxes
-    are the 68-point reference projected with those poses in the original image, i.e. the
-    boxes the model is trained to output.
+    are the face model's boxes of those poses in the original image (``face_model``:
+    :class:`~mmpose6d.geometry.FaceModel`'s arguments, None: its defaults; the model's), i.e.
+    the boxes the model is trained to output.
 
     Reports ``AP50``, ``pitch``/``yaw``/``roll``/``mae`` (mean absolute Euler error in degrees,
     AFLW convention), ``rot_err`` (mean geodesic angle, degrees) and ``trans_err`` (mean
@@ -49,19 +49,13 @@ class FacePoseMetric(BaseMetric):
     default_prefix = 'face_pose'
 
     def __init__(self,
-                 reference68=DEFAULT_REFERENCE68,
+                 face_model=None,
                  gt_poses_file=None,
                  iou_thr=0.5,
-                 bbox_x_factor=1.1,
-                 bbox_y_factor=1.1,
-                 expand_forehead=0.3,
                  collect_device='cpu',
                  prefix=None):
         super().__init__(collect_device=collect_device, prefix=prefix)
-        self.reference68 = load_array(reference68, (68, 3), 'reference68')
-        self.box_factors = dict(x_factor=bbox_x_factor,
-                                y_factor=bbox_y_factor,
-                                forehead=expand_forehead)
+        self.face_model = FaceModel.build(face_model)
         self.iou_thr = iou_thr
         self.gt_table = None
         if gt_poses_file is not None:
@@ -87,8 +81,7 @@ class FacePoseMetric(BaseMetric):
             height, width = sample['ori_shape']
             gt_poses = self._gt_poses(sample)
             gt_poses = gt_poses[np.isfinite(gt_poses).all(1)]
-            gt_boxes = pose_to_bbox(gt_poses, np.array([width, height], np.float64),
-                                    self.reference68, **self.box_factors)
+            gt_boxes = self.face_model.boxes(gt_poses, np.array([width, height], np.float64))
             self.results.append(
                 dict(boxes=to_numpy(pred['bboxes']).reshape(-1, 4),
                      scores=to_numpy(pred['scores']),

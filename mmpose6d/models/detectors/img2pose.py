@@ -5,7 +5,6 @@ from mmdet.models.detectors import TwoStageDetector
 from mmengine.dist import all_reduce
 from mmengine.structures import BaseDataElement, InstanceData
 
-from mmpose6d.geometry import pose_to_bbox
 from mmpose6d.ops import RoIAlign
 from mmpose6d.registry import MODELS
 
@@ -68,6 +67,12 @@ class Img2Pose(TwoStageDetector):
             # in-place initialisation, load_state_dict and .to(device) keep this layout
             self.to(memory_format=torch.channels_last)
 
+    @property
+    def face_model(self):
+        """The model's :class:`~mmpose6d.geometry.FaceModel` (its pose head's): the references
+        and box rule its boxes, landmarks and pose losses use."""
+        return self.roi_head.pose_head.face_model
+
     def extract_feat(self, batch_inputs):
         if self.channels_last:
             batch_inputs = batch_inputs.contiguous(memory_format=torch.channels_last)
@@ -104,14 +109,9 @@ class Img2Pose(TwoStageDetector):
         input."""
         sample = sample.clone()
         gt = sample.gt_instances
-        labelled = torch.isfinite(gt.poses).all(1)
         height, width = sample.img_shape[:2]
         image_wh = gt.poses.new_tensor([width, height], dtype=torch.float64)
-        head = self.roi_head.pose_head
-        poses = gt.poses[labelled]
-        boxes = pose_to_bbox(poses.double(), image_wh, head.reference68.double(),
-                             **head.bbox_factors).float()
-        valid = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
-        sample.gt_instances = InstanceData(bboxes=boxes[valid], poses=poses[valid],
-                                           labels=gt.labels[labelled][valid])
+        boxes, targets = self.face_model.target_boxes(gt.poses.double(), image_wh)
+        sample.gt_instances = InstanceData(bboxes=boxes[targets].float(),
+                                           poses=gt.poses[targets], labels=gt.labels[targets])
         return sample

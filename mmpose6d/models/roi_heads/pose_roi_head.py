@@ -4,6 +4,7 @@ import torch.nn.functional as F
 from mmdet.models.roi_heads import StandardRoIHead
 from mmdet.models.utils import empty_instances, unpack_gt_instances
 from mmdet.structures.bbox import bbox2roi
+from mmengine.structures import InstanceData
 
 from mmpose6d.registry import MODELS
 
@@ -21,7 +22,8 @@ class PoseRoIHead(StandardRoIHead):
     proposals); the score branch learns on every sampled RoI, the pose branch only on the
     positives (its BatchNorm normalises over them). Inference: the pose branch runs only on
     the RoIs whose face score passes ``score_thr`` (the others are discarded anyway), after
-    the proposals under ``min_bbox_size`` are dropped; see :meth:`PoseHead.predict_by_feat`.
+    the proposals under ``min_bbox_size`` are dropped; see
+    :meth:`PoseHead._predict_by_feat_single`.
     """
 
     def __init__(self, pose_head, **kwargs):
@@ -84,20 +86,17 @@ class PoseRoIHead(StandardRoIHead):
                 wh = boxes[roi_index, 2:] - boxes[roi_index, :2]
                 large = (wh >= min_size).all(1)
                 roi_index, labels = roi_index[large], labels[large]
-            selected.append((in_image.nonzero()[:, 0][roi_index], labels))
-        pose_pred = self.pose_head(feats[torch.cat([index for index, _ in selected])])
-        results = []
-        for (index, labels), pose, meta in zip(
-                selected, pose_pred.split([len(index) for index, _ in selected]),
-                batch_img_metas):
-            results.append(self.pose_head.predict_by_feat(
-                rois[index, 1:], scores[index, labels], labels, pose, meta, rcnn_test_cfg,
-                rescale=rescale))
-        return results
+            index = in_image.nonzero()[:, 0][roi_index]
+            selected.append(InstanceData(bboxes=rois[index, 1:], scores=scores[index, labels],
+                                         labels=labels, index=index))
+        pose_pred = self.pose_head(feats[torch.cat([res.index for res in selected])])
+        return self.pose_head.predict_by_feat(pose_pred.split([len(res) for res in selected]),
+                                              selected, batch_img_metas, rcnn_test_cfg,
+                                              rescale=rescale)
 
     def _empty(self, batch_img_metas, rois):
         results = empty_instances(batch_img_metas, rois.device, task_type='bbox')
         for res in results:
             res.poses = rois.new_zeros((0, 6))
-            res.set_data(self.pose_head.face_outputs(res.poses, rois.new_ones(2)))
+            res.set_data(self.pose_head.face_model.face_outputs(res.poses, rois.new_ones(2)))
         return results

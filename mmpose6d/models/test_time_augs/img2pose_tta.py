@@ -39,8 +39,8 @@ class Img2PoseTTAModel(BaseTTAModel):
     voting at ``iou_thr`` (:func:`~mmpose6d.geometry.bbox_voting`, the original's greedy
     order), keeping every voted box unless ``max_per_img`` is set. Beyond the original, each
     merged face also gets a pose: the weighted mean (:func:`merge_poses`) of its group's
-    poses, un-flipped, with the pose head's :meth:`~mmpose6d.models.PoseHead.face_outputs`
-    of it in the original image. Outputs are sorted by voted score.
+    poses, un-flipped, with the model's face outputs of it in the original image
+    (:meth:`~mmpose6d.geometry.FaceModel.face_outputs`). Outputs are sorted by voted score.
 
     Args:
         tta_cfg: ``dict(iou_thr=0.6, max_per_img=None)``.
@@ -79,6 +79,6 @@ class Img2PoseTTAModel(BaseTTAModel):
             scores=torch.as_tensor(voted[order, 4], dtype=scores.dtype, device=device),
             labels=torch.zeros(len(order), dtype=torch.long, device=device),
             poses=merged_poses.to(dtype=poses.dtype),
-            **self.module.roi_head.pose_head.face_outputs(
-                merged_poses, merged_poses.new_tensor([width, height])))
+            **self.module.face_model.face_outputs(merged_poses,
+                                                  merged_poses.new_tensor([width, height])))
         return result

@@ -10,7 +10,7 @@ from mmpose6d.geometry import (global_pose_from_landmarks, image_intrinsics, pos
 
 @pytest.fixture
 def labeller(synth):
-    return PoseLabelsFromLandmarks(synth.path68, synth.path5)
+    return PoseLabelsFromLandmarks(synth.face_model)
 
 
 def test_labels_match_direct_pnp_and_known_poses(synth, labeller, fresh_skips):
@@ -76,22 +76,22 @@ def test_sample_without_targets_is_dropped_in_training_kept_in_test(synth, fresh
     results = synth.results()
     results['gt_num_landmarks'][:] = 0
     before = fresh_skips.snapshot()
-    assert PoseLabelsFromLandmarks(synth.path68, synth.path5)(results) is None
+    assert PoseLabelsFromLandmarks(synth.face_model)(results) is None
     assert fresh_skips.since(before) == {'label/unlabelled_face': 3, 'sample/no_target_faces': 1}
 
     results = synth.results()
     results['gt_num_landmarks'][:] = 0
     img = results['img'].copy()
-    out = PoseLabelsFromLandmarks(synth.path68, synth.path5, test_mode=True)(results)
+    out = PoseLabelsFromLandmarks(synth.face_model, test_mode=True)(results)
     assert out is not None and np.isnan(out['gt_poses']).all() and len(out['gt_bboxes']) == 3
     np.testing.assert_array_equal(out['img'], img)
 
 
 def test_test_mode_keeps_nan_poses_and_uses_the_chosen_frame(synth):
     results = synth.results()
-    expected = PoseLabelsFromLandmarks(synth.path68, synth.path5)(synth.results())['gt_poses']
+    expected = PoseLabelsFromLandmarks(synth.face_model)(synth.results())['gt_poses']
     results['img_shape'] = (800, 1067)  # as if resized after loading the annotations
-    out = PoseLabelsFromLandmarks(synth.path68, synth.path5, test_mode=True,
+    out = PoseLabelsFromLandmarks(synth.face_model, test_mode=True,
                                   image_shape_key='ori_shape')(results)
     np.testing.assert_allclose(out['gt_poses'][:2], expected)
     assert np.isnan(out['gt_poses'][2]).all()
@@ -99,16 +99,16 @@ def test_test_mode_keeps_nan_poses_and_uses_the_chosen_frame(synth):
 
 def test_missing_reference_file_is_a_clear_error(synth, tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.npy'):
-        PoseLabelsFromLandmarks(str(tmp_path / 'nope.npy'), synth.path5)
+        PoseLabelsFromLandmarks(dict(reference68=str(tmp_path / 'nope.npy')))
     np.save(tmp_path / 'bad.npy', np.zeros((5, 3)))
     with pytest.raises(ValueError, match=r'bad.npy: expected shape \(68, 3\)'):
-        PoseLabelsFromLandmarks(str(tmp_path / 'bad.npy'), synth.path5)
+        PoseLabelsFromLandmarks(dict(reference68=str(tmp_path / 'bad.npy')))
 
 
 def test_boxes_from_poses(synth, labeller):
     out = labeller(synth.results())
     poses = out['gt_poses'].astype(float)
-    boxed = BoxesFromPoses(synth.path68)(out)
+    boxed = BoxesFromPoses(dict(reference68=synth.path68))(out)
     expected = pose_to_bbox(poses, np.array([480.0, 360.0]), synth.ref68, 1.1, 1.1, 0.3)
     np.testing.assert_array_equal(boxed['gt_bboxes'].numpy(), expected.astype(np.float32))
     assert (expected[:, 2:] > expected[:, :2]).all()
@@ -119,7 +119,7 @@ def test_boxes_from_poses_drops_faces_projected_outside(synth, labeller, fresh_s
     out['gt_poses'][0, 3] = -50.0  # far left of the image
     box = out['gt_bboxes'].numpy()[0].astype(int)
     before = fresh_skips.snapshot()
-    boxed = BoxesFromPoses(synth.path68)(out)
+    boxed = BoxesFromPoses(dict(reference68=synth.path68))(out)
     assert boxed['gt_num_landmarks'].tolist() == [5]
     assert fresh_skips.since(before) == {'boxes/empty_projected_box': 1}
     assert (boxed['img'][box[1]:box[3], box[0]:box[2]] == 0).all()

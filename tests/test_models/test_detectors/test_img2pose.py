@@ -31,8 +31,8 @@ POSES = [[0.1, -0.2, 0.05, -0.3, 0.2, 8.0], [0.0, 0.3, 0.0, 0.5, 0.1, 10.0],
 def _model_cfg(val_loss=None, channels_last=False):
     init_default_scope('mmpose6d')
     cfg = Config.fromfile(BASE).model
-    cfg.roi_head.pose_head.update(pose_mean=[0, 0, 0, 0, 0, 6],
-                                  pose_stddev=[.3, .5, .3, .05, .05, 1.5])
+    cfg.roi_head.pose_head.pose_coder.update(pose_mean=[0, 0, 0, 0, 0, 6],
+                                             pose_stddev=[.3, .5, .3, .05, .05, 1.5])
     cfg.train_cfg.rpn_proposal.update(nms_pre=500, max_per_img=200)
     cfg.test_cfg.rpn.update(nms_pre=500, max_per_img=100)
     cfg.val_loss = val_loss
@@ -74,6 +74,7 @@ def test_loss_targets_are_pose_boxes_in_the_network_input():
     expected = pose_to_bbox(torch.tensor(POSES[:2], dtype=torch.float64),
                             torch.tensor([160.0, 128.0], dtype=torch.float64),
                             model.roi_head.pose_head.reference68.double())
+    assert model.face_model.reference68 is model.roi_head.pose_head.reference68
     torch.testing.assert_close(gt.bboxes, expected.float())
     assert torch.equal(gt.poses, torch.tensor(POSES[:2]))
 
@@ -221,8 +222,8 @@ def test_a_train_step_under_autocast_with_a_face_over_300_px():
     image = torch.from_numpy(np.random.default_rng(0).integers(0, 255, (3, 448, 448),
                                                                dtype=np.uint8))
     poses = torch.tensor([[0.1, 0.2, 0.0, 0.0, 0.0, 4.0]])
-    boxes = pose_to_bbox(poses.double(), torch.tensor([448.0, 448.0], dtype=torch.float64),
-                         model.roi_head.pose_head.reference68.double()).float()
+    boxes = model.face_model.boxes(poses.double(),
+                                   torch.tensor([448.0, 448.0], dtype=torch.float64)).float()
     width, height = (boxes[0, 2:] - boxes[0, :2]).tolist()
     assert width > 300 and height > 300 and width * height > 65504
     sample = DetDataSample(metainfo=dict(img_shape=(448, 448), ori_shape=(448, 448),

@@ -35,7 +35,7 @@ def _inputs(golden, faces, img_wh):
 
 
 def _normalised(head, local):
-    return (torch.as_tensor(local, dtype=torch.float32) - head.pose_mean) / head.pose_stddev
+    return head.pose_coder.normalize(torch.as_tensor(local, dtype=torch.float32))
 
 
 @pytest.mark.parametrize('face', [0, 3, 8, 42])
@@ -110,10 +110,12 @@ def test_no_positives_gives_zero_pose_losses(pose_head, golden):
 def _predict(pose_head, boxes, scores, local, meta, iou_threshold=0.5, **kwargs):
     cfg = ConfigDict(score_thr=0.05, nms=dict(type='nms', iou_threshold=iou_threshold),
                      max_per_img=-1)
-    return pose_head.predict_by_feat(
-        torch.as_tensor(boxes, dtype=torch.float32), torch.as_tensor(scores),
-        torch.zeros(len(boxes), dtype=torch.long), _normalised(pose_head, local), meta, cfg,
-        **kwargs)
+    proposals = InstanceData(bboxes=torch.as_tensor(boxes, dtype=torch.float32),
+                             scores=torch.as_tensor(scores),
+                             labels=torch.zeros(len(boxes), dtype=torch.long))
+    results, = pose_head.predict_by_feat((_normalised(pose_head, local), ), [proposals], [meta],
+                                         cfg, **kwargs)
+    return results
 
 
 def test_predict_gives_golden_global_pose_and_projected_box(pose_head, golden):
@@ -183,8 +185,9 @@ def test_every_step_runs_on_the_inputs_device(pose_head, monkeypatch):
     labels = torch.zeros(5, dtype=torch.long, device='meta')
     meta = dict(img_shape=(480, 640), ori_shape=(960, 1280))
     cfg = ConfigDict(nms=dict(type='nms', iou_threshold=0.5), max_per_img=-1)
-    result = head.predict_by_feat(proposals, torch.zeros(5, device='meta'), labels, poses, meta,
-                                  cfg, rescale=True)
+    result, = head.predict_by_feat(
+        (poses, ), [InstanceData(bboxes=proposals, scores=torch.zeros(5, device='meta'),
+                                 labels=labels)], [meta], cfg, rescale=True)
     for key in ('bboxes', 'poses', 'euler', 'landmarks', 'landmarks5'):
         assert result[key].device.type == 'meta', key
     head.train()
@@ -193,3 +196,58 @@ def test_every_step_runs_on_the_inputs_device(pose_head, monkeypatch):
     losses = head.loss_and_target(poses[:3], [sampling],
                                   [InstanceData(poses=poses[:2])], [meta])
     assert losses['loss_dof'].device.type == losses['loss_points'].device.type == 'meta'
+
+
+def test_losses_come_from_the_config(pose_head, golden):
+    """``loss_dof`` / ``loss_points`` are mmdet's losses built from the config; their
+    ``loss_weight`` scales each."""
+    from mmpose6d.registry import MODELS
+    res, gt, meta = _inputs(golden, [5], golden['img_wh'][5])
+    pred = golden['local_from_global'][[5]].copy()
+    pred[0, 3] += 0.02
+    pred = _normalised(pose_head, pred)
+    losses = pose_head.loss_and_target(pred, [res], [gt], [meta])
+    pose_head.loss_dof = MODELS.build(dict(type='mmdet.MSELoss', loss_weight=2.0))
+    pose_head.loss_points = MODELS.build(dict(type='mmdet.L1Loss', loss_weight=0.5))
+    weighted = pose_head.loss_and_target(pred, [res], [gt], [meta])
+    assert weighted['loss_dof'].item() == pytest.approx(2 * losses['loss_dof'].item())
+    assert weighted['loss_points'].item() == pytest.approx(0.5 * losses['loss_points'].item())
+
+
+def test_checkpoints_keep_the_statistics_under_the_head(pose_head):
+    """The coder's statistics are saved and loaded as ``pose_mean`` / ``pose_stddev`` of the
+    head, the names of every checkpoint so far (converted ones included)."""
+    state = pose_head.state_dict()
+    assert {'pose_mean', 'pose_stddev', 'reference68', 'reference5'} <= set(state)
+    assert not any(key.startswith('pose_coder.') for key in state)
+    state['pose_mean'] = torch.arange(6.0)
+    pose_head.load_state_dict(state)
+    assert pose_head.pose_coder.pose_mean.tolist() == list(range(6))
+    assert torch.equal(pose_head.state_dict()['pose_mean'], torch.arange(6.0))
+
+
+def test_face_model_is_the_heads_references(pose_head, golden):
+    face = pose_head.face_model
+    assert face.reference68 is pose_head.reference68 and face.reference5 is pose_head.reference5
+    assert face.box_factors == dict(x_factor=1.1, y_factor=1.1, forehead=0.3)
+    pose_head.reference68.mul_(2)  # e.g. loaded from a checkpoint
+    torch.testing.assert_close(pose_head.face_model.reference68,
+                               torch.tensor(2 * golden['ref68'], dtype=torch.float32))
+
+
+def test_deprecated_arguments_warn_and_still_work(golden):
+    from mmengine.registry import init_default_scope
+
+    from mmpose6d.registry import MODELS
+    init_default_scope('mmpose6d')
+    with pytest.warns(UserWarning, match='pose_mean is deprecated, set pose_coder.pose_mean'):
+        head = MODELS.build(dict(type='PoseHead', pose_mean=[0.0] * 6, pose_stddev=[2.0] * 6,
+                                 reference68=golden['ref68'], expand_forehead=0.5,
+                                 loss_points_weight=3.0))
+    assert head.pose_coder.pose_stddev.tolist() == [2.0] * 6
+    np.testing.assert_allclose(head.reference68.numpy(), golden['ref68'], rtol=1e-6)
+    assert head.box_factors['forehead'] == 0.5 and head.loss_points.loss_weight == 3.0
+    with pytest.raises(TypeError, match='unexpected arguments'):
+        MODELS.build(dict(type='PoseHead', pose_coder=dict(type='LocalPoseCoder',
+                                                           pose_mean=[0] * 6, pose_stddev=[1] * 6),
+                          bbox_factor=1.2))

@@ -10,7 +10,6 @@ from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData
 
-from mmpose6d.geometry import pose_to_bbox
 from mmpose6d.registry import MODELS
 
 BASE = Path(__file__).resolve().parents[3] / 'configs/_base_/models/img2pose_r18_fpn.py'
@@ -22,7 +21,8 @@ def roi_head():
     init_default_scope('mmpose6d')
     model = Config.fromfile(BASE).model
     cfg = model.roi_head
-    cfg.pose_head.update(pose_mean=[0, 0, 0, 0, 0, 6], pose_stddev=[.3, .5, .3, .05, .05, 1.5])
+    cfg.pose_head.pose_coder.update(pose_mean=[0, 0, 0, 0, 0, 6],
+                                    pose_stddev=[.3, .5, .3, .05, .05, 1.5])
     cfg.update(train_cfg=model.train_cfg.rcnn, test_cfg=model.test_cfg.rcnn)
     torch.manual_seed(0)
     head = MODELS.build(cfg)
@@ -72,9 +72,10 @@ def test_pose_branch_runs_on_passing_rois_only(roi_head):
             keep = ((scores > 0.05) & (wh >= 0.01).all(1)).nonzero()[:, 0]
             selected += len(keep)
             assert 5 not in keep.tolist() or image == 1
-            expected.append(roi_head.pose_head.predict_by_feat(
-                props.bboxes[keep], scores[keep], torch.zeros(len(keep), dtype=torch.long),
-                poses[keep], metas[image], roi_head.test_cfg))
+            expected += roi_head.pose_head.predict_by_feat(
+                (poses[keep], ), [InstanceData(bboxes=props.bboxes[keep], scores=scores[keep],
+                                               labels=torch.zeros(len(keep), dtype=torch.long))],
+                [metas[image]], roi_head.test_cfg)
     assert pose_inputs[0] == selected and 0 < selected < 120  # then the reference calls
     for result, reference in zip(results, expected):
         assert len(result) == len(reference) > 0
@@ -104,9 +105,8 @@ def test_training_feeds_positives_to_the_pose_branch(roi_head):
     roi_head.train()
     poses = torch.tensor([[0.1, -0.2, 0.05, -0.3, 0.2, 8.0], [0.0, 0.3, 0.0, 0.5, 0.1, 10.0]])
     wh = torch.tensor([WIDTH, HEIGHT], dtype=torch.float64)
-    gt = InstanceData(
-        bboxes=pose_to_bbox(poses.double(), wh, roi_head.pose_head.reference68.double()).float(),
-        poses=poses, labels=torch.zeros(2, dtype=torch.long))
+    gt = InstanceData(bboxes=roi_head.pose_head.face_model.boxes(poses.double(), wh).float(),
+                      poses=poses, labels=torch.zeros(2, dtype=torch.long))
     sample = DetDataSample(metainfo=dict(img_shape=(HEIGHT, WIDTH)))
     sample.gt_instances = gt
     proposals = _proposals(3, num=100)

@@ -12,7 +12,7 @@ from mmpose6d.registry import TRANSFORMS
 
 @pytest.fixture
 def labeller(synth):
-    return PoseLabelsFromLandmarks(synth.path68, synth.path5)
+    return PoseLabelsFromLandmarks(synth.face_model)
 
 
 def assert_poses_close(actual, expected, rot_tol, rel_tol):

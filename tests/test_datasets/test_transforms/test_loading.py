@@ -57,11 +57,14 @@ def _jpeg(seed=0):
     ('corrupt.jpg', b'not an image at all' * 10, 'image/corrupt'),
     ('truncated.jpg', _jpeg()[:300], 'image/truncated'),
 ])
-def test_bad_image_files_are_counted(tmp_path, fresh_skips, name, data, reason):
+def test_bad_image_files_are_counted(tmp_path, fresh_skips, logs, name, data, reason):
+    """Skipped (None) and counted, the warning naming the file and the reason."""
     if data is not None:
         (tmp_path / name).write_bytes(data)
     assert LoadPoseImage()(dict(img_path=str(tmp_path / name))) is None
     assert fresh_skips.counts == {reason: 1}
+    assert logs == [f'skipped [{reason}] (x1 so far): {tmp_path / name}: image skipped '
+                    f'({reason})']
 
 
 def test_unreadable_image_path_is_counted(tmp_path, fresh_skips):

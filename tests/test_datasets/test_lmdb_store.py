@@ -1,4 +1,5 @@
-"""img2pose -> LMDB conversion (validated, resumable) and Img2PoseLMDBDataset."""
+"""mmpose6d.datasets.lmdb_store: img2pose -> LMDB conversion (validated, resumable) and
+Img2PoseLMDBDataset."""
 import importlib.util
 import json
 import pickle

@@ -1,0 +1,3 @@
+from .local_pose_coder import LocalPoseCoder
+
+__all__ = ['LocalPoseCoder']

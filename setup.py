@@ -67,7 +67,12 @@ setup(
     # mim's files and the default 3D references (found by mmpose6d.utils.array_io)
     package_data={'mmpose6d': ['.mim/**/*']},
     ext_modules=[
-        CppExtension('mmpose6d._ext', ['mmpose6d/ops/csrc/roi_align_cpu.cpp'],
-                     extra_compile_args=['-O3', *openmp], extra_link_args=openmp)
+        # no fused multiply-adds: the kernels' vectorised clones give the scalar bits
+        CppExtension('mmpose6d._ext', [
+            f'mmpose6d/ops/csrc/{name}.cpp'
+            for name in ('pybind', 'roi_align_cpu', 'nms_cpu', 'box_voting_cpu')
+        ],
+                     extra_compile_args=['-O3', '-ffp-contract=off', *openmp],
+                     extra_link_args=openmp)
     ],
     cmdclass={'build_ext': BuildExtension})

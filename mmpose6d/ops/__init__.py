@@ -1,4 +1,5 @@
 """Operators compiled with mmpose6d (``mmpose6d._ext``), drop-in for their mmcv versions."""
-from .roi_align import RoIAlign, ext_available, roi_align
+from .nms import batched_nms
+from .roi_align import RoIAlign, ext_available, multi_level_roi_align, roi_align
 
-__all__ = ['RoIAlign', 'roi_align', 'ext_available']
+__all__ = ['RoIAlign', 'roi_align', 'multi_level_roi_align', 'batched_nms', 'ext_available']

@@ -31,30 +31,39 @@ def ext_available():
 
 
 class _RoIAlignCPU(Function):
+    """The RoIs of every level pooled in one pass; the backward runs level by level."""
 
     @staticmethod
-    def forward(ctx, input, rois, output_size, spatial_scale, sampling_ratio, aligned):
-        rois = rois.to(input.dtype)
-        ctx.save_for_backward(rois)
-        ctx.input_shape = tuple(input.shape)
-        ctx.params = (spatial_scale, sampling_ratio, aligned)
-        return _ext.roi_align_forward(input, rois, output_size[0], output_size[1],
-                                      spatial_scale, sampling_ratio, aligned)
+    def forward(ctx, rois, levels, output_size, spatial_scales, sampling_ratio, aligned,
+                *inputs):
+        rois = rois.to(inputs[0].dtype)
+        ctx.save_for_backward(rois, levels)
+        ctx.input_shapes = [tuple(input.shape) for input in inputs]
+        ctx.params = (spatial_scales, sampling_ratio, aligned)
+        return _ext.roi_align_forward(list(inputs), rois, levels, output_size[0],
+                                      output_size[1], list(spatial_scales), sampling_ratio,
+                                      aligned)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_output):
-        rois, = ctx.saved_tensors
-        grad_input = None
-        if ctx.needs_input_grad[0]:
-            grad_input = _ext.roi_align_backward(grad_output, rois, *ctx.input_shape,
-                                                 *ctx.params)
-        return grad_input, None, None, None, None, None
+        rois, levels = ctx.saved_tensors
+        spatial_scales, sampling_ratio, aligned = ctx.params
+        grad_inputs = []
+        for level, shape in enumerate(ctx.input_shapes):
+            if not ctx.needs_input_grad[6 + level]:
+                grad_inputs.append(None)
+                continue
+            at_level = levels == level
+            grad_inputs.append(_ext.roi_align_backward(
+                grad_output[at_level], rois[at_level], *shape, spatial_scales[level],
+                sampling_ratio, aligned))
+        return (None, ) * 6 + tuple(grad_inputs)
 
 
-def _use_ext(input, pool_mode):
+def _use_ext(device, dtype, pool_mode):
     global _warned_missing_ext
-    if input.device.type != 'cpu' or pool_mode != 'avg' or input.dtype not in _CPU_DTYPES:
+    if device.type != 'cpu' or pool_mode != 'avg' or dtype not in _CPU_DTYPES:
         return False
     if _ext is None and not _warned_missing_ext:
         _warned_missing_ext = True
@@ -75,13 +84,40 @@ def roi_align(input, rois, output_size, spatial_scale=1.0, sampling_ratio=0,
         # autocast gives them: pooled in float32, returned in the features' dtype
         return roi_align(input.float(), rois.float(), output_size, spatial_scale,
                          sampling_ratio, pool_mode, aligned).to(input.dtype)
-    if _use_ext(input, pool_mode):
-        return _RoIAlignCPU.apply(input, rois, _pair(output_size), float(spatial_scale),
-                                  int(sampling_ratio), bool(aligned))
+    if _use_ext(input.device, input.dtype, pool_mode):
+        levels = rois.new_zeros(len(rois), dtype=torch.long)
+        return _RoIAlignCPU.apply(rois, levels, _pair(output_size), [float(spatial_scale)],
+                                  int(sampling_ratio), bool(aligned), input)
     # mmcv's kernels read the features as NCHW-contiguous: channels-last ones (see
     # Img2Pose's ``channels_last``) would be pooled from the wrong memory
     return mmcv_roi_align(input.contiguous(), rois, output_size, spatial_scale,
                           sampling_ratio, pool_mode, aligned)
+
+
+def multi_level_roi_align(feats, rois, levels, layers):
+    """RoI features (N, C, *output_size) of ``rois`` (N, 5), each pooled from
+    ``feats[levels[i]]`` by ``layers[levels[i]]`` (:class:`RoIAlign`) in one pass of
+    ``mmpose6d._ext``: what pooling level by level gives, bit for bit, without the
+    per-level copies. None where the kernel does not apply (layers that differ in more
+    than their scale, max pooling, non-CPU features, no compiled kernel): pool level by
+    level then. bfloat16 features (and float16 ones on CPU) are pooled in float32, the RoIs
+    kept in their own precision."""
+    first = layers[0]
+    same = all(isinstance(layer, RoIAlign) and not layer.use_torchvision
+               and (layer.output_size, layer.sampling_ratio, layer.pool_mode, layer.aligned)
+               == (first.output_size, first.sampling_ratio, first.pool_mode, first.aligned)
+               for layer in layers)
+    dtype = feats[0].dtype
+    half = dtype == torch.bfloat16 or dtype == torch.float16
+    if not same or not _use_ext(feats[0].device, torch.float32 if half else dtype,
+                                first.pool_mode):
+        return None
+    inputs = [feat.float() for feat in feats] if half else list(feats)
+    pooled = _RoIAlignCPU.apply(rois.to(inputs[0].dtype), levels.long(),
+                                _pair(first.output_size),
+                                [float(layer.spatial_scale) for layer in layers],
+                                int(first.sampling_ratio), bool(first.aligned), *inputs)
+    return pooled.to(dtype)
 
 
 class RoIAlign(MMCVRoIAlign):

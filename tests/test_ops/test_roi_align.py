@@ -2,6 +2,7 @@
 import pytest
 import torch
 from mmcv.ops import roi_align as mmcv_roi_align
+from mmdet.models.roi_heads.roi_extractors import SingleRoIExtractor
 
 from mmpose6d.models.roi_heads.roi_extractors import OpsRoIExtractor
 from mmpose6d.ops import RoIAlign, ext_available, roi_align
@@ -148,3 +149,65 @@ def test_half_precision_features_pool_in_float32(dtype):
     out.float().sum().backward()
     assert feats.grad.dtype == dtype and torch.isfinite(feats.grad.float()).all()
     assert feats.grad.float().abs().sum() > 0
+
+
+def pyramid(channels, batch=2, width=164, height=120, seed=5):
+    """Feature maps of strides 4, 8, 16, 32 of ``batch`` images of ``width`` x ``height``."""
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randn(batch, channels, -(-height // s), -(-width // s), generator=g)
+            for s in (4, 8, 16, 32)]
+
+
+@pytest.mark.parametrize('channels_last', [False, True])
+def test_extractor_pools_every_level_in_one_pass_as_level_by_level(channels_last):
+    """OpsRoIExtractor's one pass (RoIs of all levels in one kernel call) gives mmdet's
+    level-by-level features and gradients, bit for bit, in either memory layout."""
+    extractor = OpsRoIExtractor(
+        roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=2, aligned=False),
+        out_channels=19, featmap_strides=[4, 8, 16, 32], canonical_scale=40,
+        canonical_level=3)
+    feats = pyramid(19)
+    if channels_last:
+        feats = [f.contiguous(memory_format=torch.channels_last) for f in feats]
+    g = torch.Generator().manual_seed(6)
+    xy = torch.rand(400, 2, generator=g) * torch.tensor([164., 120.])
+    wh = torch.rand(400, 2, generator=g) ** 2 * 300 + 2  # 2..302 px: every level
+    rois = torch.cat([torch.randint(0, 2, (400, 1), generator=g).float(), xy, xy + wh], 1)
+    assert len(extractor.map_roi_levels(rois, 4).unique()) == 4
+    feats = [f.requires_grad_() for f in feats]
+    ours = extractor(feats, rois)
+    reference = SingleRoIExtractor.forward(extractor, feats, rois)
+    assert ours.shape == (400, 19, 7, 7) and reference.abs().max() > 0.1
+    torch.testing.assert_close(ours, reference, rtol=0, atol=0)
+    grad_out = torch.randn_like(ours)
+    grads = torch.autograd.grad(ours, feats, grad_out)
+    reference_grads = torch.autograd.grad(reference, feats, grad_out)
+    for grad, expected in zip(grads, reference_grads):
+        assert expected.abs().max() > 0.01
+        torch.testing.assert_close(grad, expected, rtol=0, atol=0)
+
+
+def test_extractor_one_pass_keeps_float32_rois_under_bfloat16():
+    """bfloat16 features (CPU autocast) pool in float32 from float32 RoIs: mmdet's path
+    rounds the RoIs to bfloat16 first (a 300 px coordinate to a multiple of 2)."""
+    extractor = OpsRoIExtractor(
+        roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=2, aligned=False),
+        out_channels=8, featmap_strides=[4, 8, 16, 32])
+    feats = pyramid(8, batch=1, width=640, height=480)
+    rois = torch.tensor([[0., 301.3, 201.7, 377.1, 290.9], [0., 11.5, 20.25, 40.75, 52.5]])
+    out = extractor([f.bfloat16() for f in feats], rois)
+    expected = extractor([f.bfloat16().float() for f in feats], rois)
+    assert out.dtype == torch.bfloat16
+    torch.testing.assert_close(out, expected.bfloat16(), rtol=0, atol=0)
+
+
+def test_extractor_falls_back_level_by_level():
+    """Max pooling (no kernel in mmpose6d._ext) pools level by level on mmcv's layers."""
+    extractor = OpsRoIExtractor(
+        roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=2, pool_mode='max'),
+        out_channels=8, featmap_strides=[4, 8, 16, 32])
+    feats = pyramid(8)
+    rois = random_rois(50, 2, 164, 120, seed=7, inverted=False)
+    torch.testing.assert_close(extractor(feats, rois),
+                               SingleRoIExtractor.forward(extractor, feats, rois),
+                               rtol=0, atol=0)

@@ -26,14 +26,18 @@ def test_five_models_are_timed(config, capsys):
                f'{head}face_model.reference68={references / "ref68.npy"}',
                f'{head}face_model.reference5={references / "ref5.npy"}'])
     out = capsys.readouterr().out
+    stages = {name: (inference, train) for name, inference, train in
+              re.findall(r'^(\S.*?)\s+([\d.]+|-)\s+([\d.]+|-)$', out, re.M)}
+    assert {'backbone + FPN', 'RPN proposals (top-k, NMS)', 'RoI features', 'backward',
+            'rest', 'whole'} <= set(stages), out
+    assert stages['backward'][0] == '-' and float(stages['whole'][1]) > 0
     rows = re.findall(r'^(img2pose.*|Faster R-CNN.*?)\s+([\d.]+)\s+([\d.]+)\s+(\d+)$', out,
                       re.M)
     assert len(rows) == 5, out
     assert all(float(train) > 0 and float(test) > 0 for _, train, test, _ in rows)
     assert 'pose head overhead vs Faster R-CNN' in out
-    # the other layout of the same model: the CPU recipe runs channels-last where this CPU
-    # has AVX-512 ('auto'), the WIDER recipe NCHW
-    cpu_recipe_layout = resolve_channels_last('auto') and config == 'r18_fpn_rendered_cpu.py'
-    other = 'NCHW' if cpu_recipe_layout else 'channels-last'
+    # the other layout of the same model: both recipes run channels-last where this CPU has
+    # AVX-512 ('auto')
+    other = 'NCHW' if resolve_channels_last('auto') else 'channels-last'
     assert rows[4][0].strip() == f'img2pose, {other} layout'
     assert 'channels-last vs NCHW layout: train' in out

@@ -1,9 +1,16 @@
-"""Train-step and inference time of img2pose against mmdet's plain Faster R-CNN R18-FPN.
+"""Train-step and inference time of img2pose, stage by stage, and against mmdet's plain
+Faster R-CNN R18-FPN.
 
-All models share backbone, neck, RPN and their (random) weights and run in the same
-process, on the same random image and threads, so they see the same proposals. A random
-face classifier scores every RoI about alike; its bias is set so that ``--keep`` of this
-image's proposals pass the score threshold (a trained model keeps few: the pose branch
+First, where the time of img2pose as configured goes: the median time of each stage of an
+inference and of an SGD train step (the model's own methods, timed where the model calls
+them; "rest" is what no stage covers). With ``--checkpoint`` (e.g. a converted original
+img2pose checkpoint) and ``--image``, on those weights and that image at its own size;
+otherwise on random weights and a random image of ``--size``.
+
+Then all models share backbone, neck, RPN and their weights and run in the same process, on
+the same image and threads, so they see the same proposals. Without ``--checkpoint``, the
+random face classifier scores every RoI about alike; its bias is set so that ``--keep`` of
+this image's proposals pass the score threshold (a trained model keeps few: the pose branch
 only runs on those; ``--keep 1`` is the worst case). Rows:
 img2pose as configured (``mmpose6d.ops.RoIAlign``: ``sampling_ratio=2``, ``aligned=False``
 as the original's torchvision RoIAlign, on mmpose6d's multi-threaded CPU kernel); img2pose
@@ -16,18 +23,23 @@ the same model in NCHW or channels-last tensors).
     python tools/analysis_tools/benchmark_model.py configs/img2pose/r18_fpn_wider.py \
         --cfg-options model.roi_head.pose_head.pose_coder.pose_mean="[0,0,0,0,0,6]" \
         model.roi_head.pose_head.pose_coder.pose_stddev="[0.3,0.5,0.3,0.05,0.05,1.5]"
+    python tools/analysis_tools/benchmark_model.py configs/img2pose/r18_fpn_wider.py \
+        --checkpoint work_dirs/img2pose_v1.pth --image photo.jpg --batch-sizes 2 4
 """
 import argparse
 import copy
+import time
 
+import mmcv
 import numpy as np
 import torch
 from mmdet.structures import DetDataSample
 from mmengine.config import DictAction
+from mmengine.runner import load_checkpoint
 from mmengine.structures import InstanceData
 
 from mmpose6d.registry import MODELS
-from mmpose6d.utils.benchmark import benchmark_config, median_seconds
+from mmpose6d.utils.benchmark import StageTimes, benchmark_config, median_seconds
 
 
 def with_mmcv_roi_layer(model_cfg, sampling_ratio, aligned):
@@ -65,9 +77,9 @@ def faster_rcnn_cfg(img2pose_model):
     return cfg
 
 
-def make_batch(width, height, num_faces, face_model, seed=0):
-    """One random image with ``num_faces`` faces: global poses and their boxes by
-    ``face_model`` (a :class:`~mmpose6d.geometry.FaceModel`)."""
+def make_batch(width, height, num_faces, face_model, seed=0, image=None):
+    """One random image (or the RGB ``image`` of that size) with ``num_faces`` faces: global
+    poses and their boxes by ``face_model`` (a :class:`~mmpose6d.geometry.FaceModel`)."""
     rng = np.random.default_rng(seed)
     f = width + height
     depth = rng.uniform(10, 25, num_faces)
@@ -82,8 +94,10 @@ def make_batch(width, height, num_faces, face_model, seed=0):
         bboxes=torch.tensor(boxes, dtype=torch.float32),
         labels=torch.zeros(num_faces, dtype=torch.long),
         poses=torch.tensor(poses, dtype=torch.float32))
-    image = torch.from_numpy(rng.integers(0, 255, (3, height, width), dtype=np.uint8))
-    return dict(inputs=[image], data_samples=[sample])
+    pixels = rng.integers(0, 255, (3, height, width), dtype=np.uint8)
+    if image is not None:  # BGR, as mmdet's loading gives it
+        pixels = np.ascontiguousarray(image[..., ::-1].transpose(2, 0, 1))
+    return dict(inputs=[torch.from_numpy(pixels)], data_samples=[sample])
 
 
 def keep_fraction(model, batch, fraction):
@@ -127,6 +141,109 @@ def benchmark(model, batch, repeat):
     return train, test, len(infer()[0].pred_instances)
 
 
+def inference_stages(model):
+    """The stages of an inference, as ``StageTimes`` entries."""
+    roi = model.roi_head
+    return [('backbone + FPN', model, 'extract_feat'),
+            ('RPN convolutions', model.rpn_head, 'forward'),
+            ('RPN proposals (top-k, NMS)', model.rpn_head, 'predict_by_feat'),
+            ('RoI features', roi.bbox_roi_extractor, 'forward'),
+            ('face-score MLP', roi.bbox_head, 'forward'), ('pose MLP', roi.pose_head, 'forward'),
+            ('faces from poses (boxes, NMS)', roi.pose_head, 'predict_by_feat')]
+
+
+def train_stages(model):
+    """The forward stages of a train step, as ``StageTimes`` entries."""
+    roi = model.roi_head
+    return [('backbone + FPN', model, 'extract_feat'),
+            ('RPN convolutions', model.rpn_head, 'forward'),
+            ('RPN targets and losses', model.rpn_head, 'loss_by_feat'),
+            ('RPN proposals (top-k, NMS)', model.rpn_head, 'predict_by_feat'),
+            ('RoI assignment', roi.bbox_assigner, 'assign'),
+            ('RoI sampling', roi.bbox_sampler, 'sample'),
+            ('RoI features', roi.bbox_roi_extractor, 'forward'),
+            ('face-score MLP', roi.bbox_head, 'forward'), ('pose MLP', roi.pose_head, 'forward'),
+            ('face-score loss', roi.bbox_head, 'loss_and_target'),
+            ('pose losses', roi.pose_head, 'loss_and_target')]
+
+
+def stage_breakdown(model, batch, repeat):
+    """Median seconds of each stage of an inference and of an SGD train step of ``model`` on
+    ``batch``: two lists of ``(stage, seconds)``, each ending with the whole and "rest"."""
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1e-7,
+                                momentum=0.9)
+    results = []
+    for training in (False, True):
+        stages = StageTimes(train_stages(model) if training else inference_stages(model))
+        extra = {'backward': [], 'optimizer step': [], 'whole': []}
+        model.train(training)
+        with stages:
+            for run in range(repeat + 1):  # the first run warms up
+                stages.new_run()
+                start = time.perf_counter()
+                data = model.data_preprocessor(copy.deepcopy(batch), training)
+                if training:
+                    losses = model(**data, mode='loss')
+                    loss, _ = model.parse_losses(losses)
+                    optimizer.zero_grad()
+                    backward = time.perf_counter()
+                    loss.backward()
+                    step = time.perf_counter()
+                    optimizer.step()
+                    done = time.perf_counter()
+                    extra['backward'].append(step - backward)
+                    extra['optimizer step'].append(done - step)
+                else:
+                    with torch.no_grad():
+                        model(**data, mode='predict')
+                    done = time.perf_counter()
+                extra['whole'].append(done - start)
+        rows = list(stages.medians().items())
+        if training:
+            rows += [(name, float(np.median(extra[name][1:])))
+                     for name in ('backward', 'optimizer step')]
+        whole = [sum(run.values()) for run in stages.runs[1:]]
+        if training:
+            whole = [w + b + o for w, b, o in
+                     zip(whole, extra['backward'][1:], extra['optimizer step'][1:])]
+        total = float(np.median(extra['whole'][1:]))
+        rows += [('rest', total - float(np.median(whole))), ('whole', total)]
+        results.append(rows)
+    return results
+
+
+def batched_inference(model, batch, sizes, repeat):
+    """Median seconds per image of one ``predict`` on ``size`` copies of ``batch``'s image
+    (one batch of that size), for each of ``sizes``."""
+    model.eval()
+    per_image = {}
+    for size in sizes:
+        many = dict(inputs=batch['inputs'] * size,
+                    data_samples=[copy.deepcopy(batch['data_samples'][0]) for _ in range(size)])
+
+        def infer():
+            with torch.no_grad():
+                model(**model.data_preprocessor(copy.deepcopy(many), False), mode='predict')
+
+        per_image[size] = median_seconds(infer, repeat) / size
+    return per_image
+
+
+def print_stages(inference, train):
+    """One table: the train step's stages in their order, the inference-only ones before
+    the backward."""
+    names = [name for name, _ in train]
+    only_inference = [name for name, _ in inference if name not in names]
+    at = names.index('backward')
+    names[at:at] = only_inference
+    inference, train = dict(inference), dict(train)
+    print(f'{"stage":38s} {"inference (ms)":>15s} {"train step (ms)":>16s}')
+    for name in names:
+        cells = [f'{table[name] * 1000:.1f}' if name in table else '-'
+                 for table in (inference, train)]
+        print(f'{name:38s} {cells[0]:>15s} {cells[1]:>16s}')
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
@@ -136,16 +253,35 @@ def main(argv=None):
     parser.add_argument('--repeat', type=int, default=5)
     parser.add_argument('--keep', type=float, default=0.1,
                         help='fraction of the proposals whose face score passes')
+    parser.add_argument('--checkpoint', help='weights to time instead of random ones')
+    parser.add_argument('--image', help='an image to time at its own size instead of a '
+                        'random one of --size')
+    parser.add_argument('--batch-sizes', nargs='*', type=int, default=[],
+                        help='also time inference of batches of these sizes, per image')
     parser.add_argument('--tta-scales', nargs='*', type=int, default=[],
                         help='also time inference with the short side at each scale')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. the pose statistics')
     args = parser.parse_args(argv)
     cfg = benchmark_config(args.config, args.cfg_options, args.threads)
-    width, height = args.size
+    image = None if args.image is None else mmcv.imread(args.image, channel_order='rgb')
+    height, width = image.shape[:2] if image is not None else args.size[::-1]
     img2pose = MODELS.build(cfg.model)
-    batch = make_batch(width, height, args.faces, img2pose.face_model)
-    passing = keep_fraction(img2pose, batch, args.keep)
+    batch = make_batch(width, height, args.faces, img2pose.face_model, image=image)
+    if args.checkpoint:
+        load_checkpoint(img2pose, args.checkpoint, map_location='cpu')
+        passing = None
+    else:
+        passing = keep_fraction(img2pose, batch, args.keep)
+    weights = args.checkpoint or 'random weights'
+    print(f'{width}x{height}, {torch.get_num_threads()} threads, {weights}, '
+          f'{"channels-last" if img2pose.channels_last else "NCHW"}, median of {args.repeat}')
+    print_stages(*stage_breakdown(img2pose, batch, args.repeat))
+    if args.batch_sizes:
+        per_image = batched_inference(img2pose, batch, [1] + args.batch_sizes, args.repeat)
+        for size, seconds in per_image.items():
+            print(f'batch of {size}: {seconds:.3f} s per image ({seconds / per_image[1]:.2f}x '
+                  'the time of one at a time)')
 
     rows = []
     mmdet_default = with_mmcv_roi_layer(faster_rcnn_cfg(cfg.model), 0, True)
@@ -167,9 +303,8 @@ def main(argv=None):
             model.load_state_dict(img2pose.state_dict(), strict=False)
         rows.append((name, *benchmark(model, batch, args.repeat)))
 
-    print(f'{width}x{height}, {torch.get_num_threads()} threads, random weights, '
-          f'{cfg.model.test_cfg.rpn.max_per_img} proposals at test time ({passing} pass the '
-          f'score threshold), median of {args.repeat}')
+    passing = '' if passing is None else f' ({passing} pass the score threshold)'
+    print(f'{cfg.model.test_cfg.rpn.max_per_img} proposals at test time{passing}')
     print(f'{"model":38s} {"train step (s)":>15s} {"inference (s)":>14s} {"detections":>11s}')
     for name, train, test, dets in rows:
         print(f'{name:38s} {train:15.3f} {test:14.3f} {dets:11d}')

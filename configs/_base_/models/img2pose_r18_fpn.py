@@ -32,6 +32,9 @@ model = dict(
     # built in the mmpose6d scope under any default scope (mmdet's DetInferencer sets 'mmdet')
     _scope_='mmpose6d',
     type='Img2Pose',
+    # channels-last tensors where PyTorch's CPU kernels use AVX-512 (0.92x the train step
+    # of the original's model on its golden batch, docs/results.md); NCHW elsewhere
+    channels_last='auto',
     # the original's input transform: [0, 1] scaling, normalisation, then the resampling
     # of images that TorchvisionResize(in_model=True) sized, then padding
     data_preprocessor=dict(

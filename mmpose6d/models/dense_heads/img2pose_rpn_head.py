@@ -1,9 +1,9 @@
 """The original img2pose RPN's proposal step on mmdet's RPNHead."""
 import torch
-from mmcv.ops import batched_nms
 from mmdet.models.dense_heads import RPNHead
 from mmengine.structures import InstanceData
 
+from mmpose6d.ops import batched_nms
 from mmpose6d.registry import MODELS
 
 
@@ -18,7 +18,8 @@ class Img2PoseRPNHead(RPNHead):
     levels. Ranking by the logits matters: their sigmoid saturates to 1.0 in float32 above
     about 17, and the tie would reorder the NMS. The scores returned are the sigmoids.
     The step runs in float32 whatever the head's output dtype (float16 under ``--amp``):
-    mmcv's NMS mixes the two dtypes above 10,000 boxes.
+    mmcv's NMS mixes the two dtypes above 10,000 boxes. On CPU the NMS of the levels runs
+    on parallel threads (:func:`mmpose6d.ops.batched_nms`), torchvision's rule.
     """
 
     def _predict_by_feat_single(self, cls_score_list, bbox_pred_list, score_factor_list,
@@ -46,8 +47,7 @@ class Img2PoseRPNHead(RPNHead):
             valid = (wh >= min_size).all(1)
             bboxes, logits, levels = bboxes[valid], logits[valid], levels[valid]
         if len(bboxes):
-            _, keep = batched_nms(bboxes, logits, levels, cfg.nms)
-            keep = keep[:cfg.max_per_img]
+            keep = batched_nms(bboxes, logits, levels, cfg.nms)[:cfg.max_per_img]
             bboxes, logits = bboxes[keep], logits[keep]
         if rescale:
             bboxes = bboxes / bboxes.new_tensor(img_meta['scale_factor']).repeat(2)

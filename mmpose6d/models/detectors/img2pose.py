@@ -3,6 +3,7 @@
 import torch
 from mmdet.models.detectors import TwoStageDetector
 from mmengine.dist import all_reduce
+from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement, InstanceData
 
 from mmpose6d.ops import RoIAlign
@@ -48,11 +49,26 @@ class Img2Pose(TwoStageDetector):
             changes no weight and no result beyond float rounding, and checkpoints load
             either way. The RoI layers must be :class:`mmpose6d.ops.RoIAlign`: mmcv's own
             read the features as NCHW-contiguous memory and would pool the wrong values.
+        inference_dtype: None (float32), or ``'bfloat16'`` / ``'float16'``: ``predict`` runs
+            the network (convolutions, MLPs) under ``torch.autocast`` of that dtype on the
+            inputs' device, e.g. ``--cfg-options model.inference_dtype=bfloat16`` on a CPU
+            with bfloat16 instructions (AVX512-BF16 or AMX; elsewhere it is emulated and
+            slower, and a warning says so). Proposal boxes, RoI coordinates, pooling and all
+            pose geometry stay in float32 / float64; scores and poses come from the
+            half-precision network, so they differ from float32's (measured by
+            ``tools/analysis_tools/benchmark_precision.py``). Training is unaffected (see
+            ``--amp``).
         **kwargs: :class:`~mmdet.models.TwoStageDetector`'s arguments.
     """
 
-    def __init__(self, *args, val_loss=None, channels_last=False, **kwargs):
+    def __init__(self, *args, val_loss=None, channels_last=False, inference_dtype=None,
+                 **kwargs):
         super().__init__(*args, **kwargs)
+        if inference_dtype not in (None, 'bfloat16', 'float16'):
+            raise ValueError("inference_dtype must be None, 'bfloat16' or 'float16', not "
+                             f'{inference_dtype!r}')
+        self.inference_dtype = inference_dtype
+        self._warned_emulated_bf16 = False
         self.val_loss = val_loss
         self.channels_last = channels_last = resolve_channels_last(channels_last)
         if channels_last:
@@ -77,6 +93,21 @@ class Img2Pose(TwoStageDetector):
         if self.channels_last:
             batch_inputs = batch_inputs.contiguous(memory_format=torch.channels_last)
         return super().extract_feat(batch_inputs)
+
+    def predict(self, batch_inputs, batch_data_samples, rescale=True):
+        """``TwoStageDetector.predict``, under autocast to ``inference_dtype`` when set."""
+        if self.inference_dtype is None:
+            return super().predict(batch_inputs, batch_data_samples, rescale)
+        device = batch_inputs.device.type
+        if (device == 'cpu' and self.inference_dtype == 'bfloat16'
+                and not self._warned_emulated_bf16
+                and not torch.ops.mkldnn._is_mkldnn_bf16_supported()):
+            self._warned_emulated_bf16 = True
+            print_log('inference_dtype=bfloat16: this CPU has no bfloat16 instructions '
+                      '(AVX512-BF16 / AMX); PyTorch emulates them, slower than float32',
+                      logger='current', level=30)
+        with torch.autocast(device, dtype=getattr(torch, self.inference_dtype)):
+            return super().predict(batch_inputs, batch_data_samples, rescale)
 
     def val_step(self, data):
         outputs = super().val_step(data)

@@ -75,7 +75,8 @@ class PoseRoIHead(StandardRoIHead):
             return self._empty(batch_img_metas, rois)
         feats = self._roi_feats(x, rois)
         cls_score, _ = self.bbox_head(feats)
-        scores = F.softmax(cls_score, dim=-1)[:, :-1]  # mmdet's class order: background last
+        # mmdet's class order: background last; float32 under a half-precision autocast
+        scores = F.softmax(cls_score.float(), dim=-1)[:, :-1]
         min_size = rcnn_test_cfg.get('min_bbox_size', -1)
         selected = []
         for image, boxes in enumerate(proposals):

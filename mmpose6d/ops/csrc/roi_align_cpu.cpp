@@ -1,12 +1,16 @@
 // Multi-threaded CPU RoIAlign (average pooling), numerically mmcv's / torchvision's.
 //
-// mmcv 2.1.0's CPU RoIAlign runs on one thread and its backward recomputes the bilinear
-// weights of every sample for every channel. Here the samples of every RoI (4 feature
-// offsets and bilinear weights each, out-of-range samples dropped) are computed once and
-// shared by all channels; channels are split over ATen's threads, which makes the backward
-// race-free (each thread owns whole gradient planes). Sample positions, clamping, the
-// division by the sample count and the order of every sum follow mmcv's roi_align_cpu.cpp
-// expression by expression, so outputs and gradients are bit-identical to mmcv's.
+// mmcv 2.1.0's CPU RoIAlign runs on one thread, gathers every sample channel by channel and
+// its backward recomputes the bilinear weights of every sample for every channel. Here the
+// samples of every RoI (4 feature offsets and bilinear weights each, out-of-range samples
+// dropped) are computed once and shared by all channels. The forward reads the features
+// channels-last (one contiguous row of channels per corner, vectorised over channels),
+// RoIs of any pyramid level in one pass, RoIs split over ATen's threads; the backward
+// splits channels over the threads, which makes it race-free (each thread owns whole
+// gradient planes). Sample positions, clamping, the division by the sample count and the
+// order of every sum follow mmcv's roi_align_cpu.cpp expression by expression, and the
+// library is built with -ffp-contract=off (no fused multiply-adds), so outputs and gradients
+// are bit-identical to mmcv's.
 #include <ATen/Parallel.h>
 #include <torch/extension.h>
 
@@ -155,46 +159,94 @@ void for_each_roi_and_channel(int64_t num_rois, int64_t channels, const F& fn) {
   });
 }
 
+// acc[c] += w0 * p0[c] + w1 * p1[c] + w2 * p2[c] + w3 * p3[c] over the channels: one
+// sample's 4 corners summed first, as mmcv. Cloned per instruction set; the lanes compute
+// exactly the scalar expression (no contraction), so every clone gives the same bits.
+#define MMPOSE6D_ACCUMULATE(T)                                                             \
+  __attribute__((target_clones("avx512f", "avx2", "default"))) void accumulate_sample(    \
+      T* __restrict__ acc, const T* __restrict__ p0, const T* __restrict__ p1,             \
+      const T* __restrict__ p2, const T* __restrict__ p3, T w0, T w1, T w2, T w3,          \
+      int64_t channels) {                                                                  \
+    for (int64_t c = 0; c < channels; ++c) {                                               \
+      acc[c] += w0 * p0[c] + w1 * p1[c] + w2 * p2[c] + w3 * p3[c];                         \
+    }                                                                                      \
+  }
+MMPOSE6D_ACCUMULATE(float)
+MMPOSE6D_ACCUMULATE(double)
+#undef MMPOSE6D_ACCUMULATE
+
 }  // namespace
 
-at::Tensor roi_align_forward(const at::Tensor& input, const at::Tensor& rois,
-                             int64_t pooled_height, int64_t pooled_width,
-                             double spatial_scale, int64_t sampling_ratio, bool aligned) {
-  TORCH_CHECK(input.device().is_cpu() && input.dim() == 4,
-              "roi_align_cpu: input must be a (B, C, H, W) CPU tensor, got ", input.sizes());
-  TORCH_CHECK(rois.scalar_type() == input.scalar_type(),
-              "roi_align_cpu: input and rois must have the same dtype");
+at::Tensor roi_align_forward(const std::vector<at::Tensor>& inputs, const at::Tensor& rois,
+                             const at::Tensor& levels, int64_t pooled_height,
+                             int64_t pooled_width, const std::vector<double>& spatial_scales,
+                             int64_t sampling_ratio, bool aligned) {
+  TORCH_CHECK(!inputs.empty() && inputs.size() == spatial_scales.size(),
+              "roi_align_cpu: one spatial scale per feature map");
+  const auto dtype = inputs[0].scalar_type();
+  const int64_t batch_size = inputs[0].size(0), channels = inputs[0].size(1);
+  for (const auto& input : inputs) {
+    TORCH_CHECK(input.device().is_cpu() && input.dim() == 4,
+                "roi_align_cpu: inputs must be (B, C, H, W) CPU tensors, got ", input.sizes());
+    TORCH_CHECK(input.scalar_type() == dtype && input.size(0) == batch_size &&
+                    input.size(1) == channels,
+                "roi_align_cpu: feature maps must share dtype, batch and channels");
+  }
+  TORCH_CHECK(rois.scalar_type() == dtype,
+              "roi_align_cpu: inputs and rois must have the same dtype");
   check_inputs(rois, pooled_height, pooled_width);
-  const at::Tensor in = input.contiguous();
+  const int64_t num_rois = rois.size(0);
+  TORCH_CHECK(levels.scalar_type() == at::kLong && levels.dim() == 1 &&
+                  levels.size(0) == num_rois,
+              "roi_align_cpu: levels must be an int64 tensor with one entry per RoI");
   const at::Tensor r = rois.contiguous();
-  const int64_t num_rois = r.size(0), channels = in.size(1);
-  const int64_t height = in.size(2), width = in.size(3);
+  const at::Tensor lv = levels.contiguous();
+  const int64_t* level_data = lv.data_ptr<int64_t>();
+  const int64_t num_levels = static_cast<int64_t>(inputs.size());
+  std::vector<bool> used(num_levels, false);
+  for (int64_t n = 0; n < num_rois; ++n) {
+    TORCH_CHECK(level_data[n] >= 0 && level_data[n] < num_levels, "roi_align_cpu: level ",
+                level_data[n], " out of range for ", num_levels, " feature maps");
+    used[level_data[n]] = true;
+  }
+  // channels-last copies of the levels that have RoIs (none for channels-last features)
+  std::vector<at::Tensor> nhwc(num_levels);
+  for (int64_t l = 0; l < num_levels; ++l) {
+    if (used[l]) nhwc[l] = inputs[l].permute({0, 2, 3, 1}).contiguous();
+  }
   const int64_t bins = pooled_height * pooled_width;
   // every element is written below: no zero fill
   at::Tensor output = at::empty({num_rois, channels, pooled_height, pooled_width},
-                                in.options());
+                                inputs[0].options().memory_format(at::MemoryFormat::Contiguous));
   if (num_rois == 0 || output.numel() == 0) return output;
 
-  AT_DISPATCH_FLOATING_TYPES(in.scalar_type(), "roi_align_forward_cpu", [&] {
-    const auto samples = all_roi_samples<scalar_t>(r, in.size(0), height, width,
-                                                   pooled_height, pooled_width,
-                                                   spatial_scale, sampling_ratio, aligned);
-    const scalar_t* in_data = in.data_ptr<scalar_t>();
+  AT_DISPATCH_FLOATING_TYPES(dtype, "roi_align_forward_cpu", [&] {
+    const scalar_t* roi_data = r.data_ptr<scalar_t>();
     scalar_t* out_data = output.data_ptr<scalar_t>();
-    for_each_roi_and_channel(num_rois, channels, [&](int64_t n, int64_t c) {
-      const auto& s = samples[n];
-      const scalar_t* plane = in_data + (s.batch * channels + c) * height * width;
-      scalar_t* out = out_data + (n * channels + c) * bins;
-      for (int64_t bin = 0; bin < bins; ++bin) {
-        scalar_t value = 0;
-        for (int64_t k = s.bin_start[bin]; k < s.bin_start[bin + 1]; k += 4) {
-          // one sample's 4 corners summed first, as mmcv: bit-identical outputs
-          value += s.weights[k] * plane[s.offsets[k]] +
-                   s.weights[k + 1] * plane[s.offsets[k + 1]] +
-                   s.weights[k + 2] * plane[s.offsets[k + 2]] +
-                   s.weights[k + 3] * plane[s.offsets[k + 3]];
+    at::parallel_for(0, num_rois, 4, [&](int64_t begin, int64_t end) {
+      std::vector<scalar_t> acc(channels);
+      for (int64_t n = begin; n < end; ++n) {
+        const int64_t level = level_data[n];
+        const at::Tensor& feat = nhwc[level];
+        const int64_t height = feat.size(1), width = feat.size(2);
+        const auto s = roi_samples<scalar_t>(
+            roi_data + n * 5, height, width, pooled_height, pooled_width,
+            static_cast<scalar_t>(spatial_scales[level]), sampling_ratio, aligned);
+        TORCH_CHECK(s.batch >= 0 && s.batch < batch_size, "roi_align_cpu: batch index ",
+                    s.batch, " out of range for ", batch_size, " images");
+        const scalar_t* image = feat.data_ptr<scalar_t>() + s.batch * height * width * channels;
+        scalar_t* out = out_data + n * channels * bins;
+        for (int64_t bin = 0; bin < bins; ++bin) {
+          std::fill(acc.begin(), acc.end(), static_cast<scalar_t>(0));
+          for (int64_t k = s.bin_start[bin]; k < s.bin_start[bin + 1]; k += 4) {
+            accumulate_sample(acc.data(), image + s.offsets[k] * channels,
+                              image + s.offsets[k + 1] * channels,
+                              image + s.offsets[k + 2] * channels,
+                              image + s.offsets[k + 3] * channels, s.weights[k],
+                              s.weights[k + 1], s.weights[k + 2], s.weights[k + 3], channels);
+          }
+          for (int64_t c = 0; c < channels; ++c) out[c * bins + bin] = acc[c] / s.count;
         }
-        out[bin] = value / s.count;
       }
     });
   });
@@ -238,17 +290,4 @@ at::Tensor roi_align_backward(const at::Tensor& grad_output, const at::Tensor& r
     });
   });
   return grad_input;
-}
-
-PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
-  m.def("roi_align_forward", &roi_align_forward,
-        "RoIAlign forward, average pooling, multi-threaded over channels (CPU)",
-        py::arg("input"), py::arg("rois"), py::arg("pooled_height"), py::arg("pooled_width"),
-        py::arg("spatial_scale"), py::arg("sampling_ratio"), py::arg("aligned"),
-        py::call_guard<py::gil_scoped_release>());
-  m.def("roi_align_backward", &roi_align_backward,
-        "RoIAlign backward: gradient of the input feature map (CPU)", py::arg("grad_output"),
-        py::arg("rois"), py::arg("batch_size"), py::arg("channels"), py::arg("height"),
-        py::arg("width"), py::arg("spatial_scale"), py::arg("sampling_ratio"),
-        py::arg("aligned"), py::call_guard<py::gil_scoped_release>());
 }

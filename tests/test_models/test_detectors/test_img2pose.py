@@ -247,3 +247,46 @@ def test_a_train_step_under_autocast_with_a_face_over_300_px():
         assert logs['bfloat16'][name].dtype == torch.float32
         assert logs['bfloat16'][name].item() == pytest.approx(logs['float32'][name].item(),
                                                               rel=0.05), name
+
+
+def test_inference_dtype_runs_the_network_in_half_precision():
+    """``inference_dtype='bfloat16'``: the convolutions and MLPs run in bfloat16 (autocast),
+    the proposals, RoIs and pose geometry in float32 / float64; the outputs are float32,
+    each box the projection of its pose, and the faces agree with float32's."""
+    plain = _model(None)
+    cfg = _model_cfg()
+    cfg.inference_dtype = 'bfloat16'
+    half = MODELS.build(cfg).eval()
+    half.load_state_dict(plain.state_dict())
+    seen = {}
+    half.roi_head.bbox_head.register_forward_hook(
+        lambda module, args, out: seen.update(scores=out[0].dtype))
+    half.rpn_head.register_forward_hook(lambda module, args, out: seen.update(rpn=out[0][0].dtype))
+    data = plain.data_preprocessor(_batch(), False)
+    with torch.no_grad():
+        expected = plain.predict(data['inputs'], copy.deepcopy(data['data_samples']))
+        got = half.predict(data['inputs'], copy.deepcopy(data['data_samples']))
+    assert seen == dict(scores=torch.bfloat16, rpn=torch.bfloat16)
+    a, b = expected[0].pred_instances, got[0].pred_instances
+    assert len(a) > 0 and abs(len(b) - len(a)) <= 0.2 * len(a)
+    for key in ('bboxes', 'scores', 'poses', 'landmarks'):
+        assert b[key].dtype == torch.float32, key
+    # geometry in full precision: the boxes are the poses' projections, rescaled
+    ratios = torch.tensor([2.0, 2.0, 2.0, 2.0])
+    boxes = half.face_model.boxes(b.poses.double(), torch.tensor([160.0, 128.0],
+                                                                 dtype=torch.float64))
+    torch.testing.assert_close(b.bboxes, boxes.float() * ratios, rtol=0, atol=1e-3)
+    # the best face is found again, with a close score and pose
+    best = a.scores.argmax()
+    same = torch.tensor([(box - a.bboxes[best]).abs().max() < 2.0 for box in b.bboxes])
+    assert same.any()
+    j = int(torch.nonzero(same)[0])
+    assert abs(b.scores[j] - a.scores[best]) < 0.05
+    torch.testing.assert_close(b.poses[j], a.poses[best], rtol=0.05, atol=0.05)
+
+
+def test_inference_dtype_rejects_other_values():
+    cfg = _model_cfg()
+    cfg.inference_dtype = 'int8'
+    with pytest.raises(ValueError, match="inference_dtype must be None, 'bfloat16'"):
+        MODELS.build(cfg)

@@ -10,10 +10,14 @@ from mmpose6d.registry import MODELS
 
 @MODELS.register_module()
 class OpsRoIExtractor(SingleRoIExtractor):
-    """``SingleRoIExtractor`` with two changes.
+    """``SingleRoIExtractor`` with three changes.
 
     - Its ``roi_layer.type`` names a layer of :mod:`mmpose6d.ops` when it has one
       (``RoIAlign``: mmcv's numbers on a multi-threaded CPU kernel), else of ``mmcv.ops``.
+    - With those layers on CPU, the RoIs of all levels are pooled in one pass
+      (:func:`mmpose6d.ops.multi_level_roi_align`): the same features, bit for bit, without
+      mmdet's zero-filled output and per-level copies, and with the RoIs kept in float32
+      under a half-precision autocast.
     - RoIs map to levels by torchvision's ``MultiScaleRoIAlign`` rule, which the original
       img2pose uses: ``floor(canonical_level + log2(sqrt(area) / canonical_scale) + 1e-6)``
       clamped to the levels of ``featmap_strides`` (level k has stride 2**k). mmdet's
@@ -30,6 +34,15 @@ class OpsRoIExtractor(SingleRoIExtractor):
         self.canonical_scale = canonical_scale
         self.canonical_level = canonical_level
         self.first_level = round(math.log2(self.featmap_strides[0]))
+
+    def forward(self, feats, rois, roi_scale_factor=None):
+        if roi_scale_factor is None and self.num_inputs > 1:
+            levels = self.map_roi_levels(rois, self.num_inputs)
+            pooled = ops.multi_level_roi_align(feats[:self.num_inputs], rois, levels,
+                                               self.roi_layers)
+            if pooled is not None:
+                return pooled
+        return super().forward(feats, rois, roi_scale_factor)
 
     def build_roi_layers(self, layer_cfg, featmap_strides):
         cfg = dict(layer_cfg)

@@ -3,8 +3,9 @@
 mmcv 2.1.0's CPU RoIAlign is single-threaded and its backward recomputes every bilinear
 weight per channel: about a third of an img2pose train step on CPU. ``mmpose6d._ext``
 (``csrc/roi_align_cpu.cpp``, compiled by ``pip install -e .``) computes each RoI's samples
-once and splits the channels over PyTorch's threads, with mmcv's order of operations:
-outputs and gradients are bit-identical to mmcv's. CUDA tensors and ``pool_mode='max'``
+once, reads and writes the maps channels-last, vectorised over channels, pools the RoIs of
+every pyramid level in one pass and runs on PyTorch's threads, with mmcv's order of
+operations: outputs and gradients are bit-identical to mmcv's. CUDA tensors and ``pool_mode='max'``
 use mmcv's kernels; bfloat16 features (and float16 ones on CPU), which no kernel takes, are
 pooled in float32.
 """
@@ -31,15 +32,20 @@ def ext_available():
 
 
 class _RoIAlignCPU(Function):
-    """The RoIs of every level pooled in one pass; the backward runs level by level."""
+    """The RoIs of every level pooled in one pass, and their gradients scattered in one."""
 
     @staticmethod
     def forward(ctx, rois, levels, output_size, spatial_scales, sampling_ratio, aligned,
                 *inputs):
         rois = rois.to(inputs[0].dtype)
         ctx.save_for_backward(rois, levels)
-        ctx.input_shapes = [tuple(input.shape) for input in inputs]
-        ctx.params = (spatial_scales, sampling_ratio, aligned)
+        ctx.input_shapes = [list(input.shape) for input in inputs]
+        # each gradient comes back in its input's memory format
+        ctx.channels_last = [
+            input.is_contiguous(memory_format=torch.channels_last) and not input.is_contiguous()
+            for input in inputs
+        ]
+        ctx.params = (list(spatial_scales), sampling_ratio, aligned)
         return _ext.roi_align_forward(list(inputs), rois, levels, output_size[0],
                                       output_size[1], list(spatial_scales), sampling_ratio,
                                       aligned)
@@ -48,16 +54,14 @@ class _RoIAlignCPU(Function):
     @once_differentiable
     def backward(ctx, grad_output):
         rois, levels = ctx.saved_tensors
-        spatial_scales, sampling_ratio, aligned = ctx.params
-        grad_inputs = []
-        for level, shape in enumerate(ctx.input_shapes):
-            if not ctx.needs_input_grad[6 + level]:
-                grad_inputs.append(None)
-                continue
-            at_level = levels == level
-            grad_inputs.append(_ext.roi_align_backward(
-                grad_output[at_level], rois[at_level], *shape, spatial_scales[level],
-                sampling_ratio, aligned))
+        grads = _ext.roi_align_backward(grad_output, rois, levels, ctx.input_shapes,
+                                        *ctx.params)
+        grad_inputs = [
+            None if not needed else
+            grad.permute(0, 3, 1, 2) if channels_last else grad.permute(0, 3, 1, 2).contiguous()
+            for grad, channels_last, needed in zip(grads, ctx.channels_last,
+                                                   ctx.needs_input_grad[6:])
+        ]
         return (None, ) * 6 + tuple(grad_inputs)
 
 

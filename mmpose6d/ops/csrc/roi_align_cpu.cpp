@@ -3,11 +3,11 @@
 // mmcv 2.1.0's CPU RoIAlign runs on one thread, gathers every sample channel by channel and
 // its backward recomputes the bilinear weights of every sample for every channel. Here the
 // samples of every RoI (4 feature offsets and bilinear weights each, out-of-range samples
-// dropped) are computed once and shared by all channels. The forward reads the features
-// channels-last (one contiguous row of channels per corner, vectorised over channels),
-// RoIs of any pyramid level in one pass, RoIs split over ATen's threads; the backward
-// splits channels over the threads, which makes it race-free (each thread owns whole
-// gradient planes). Sample positions, clamping, the division by the sample count and the
+// dropped) are computed once and shared by all channels. Both directions work on
+// channels-last maps (one contiguous row of channels per corner, vectorised over channels)
+// and take the RoIs of every pyramid level in one pass: the forward splits the RoIs over
+// ATen's threads, the backward the channels, which makes it race-free (each thread owns a
+// range of channels of every gradient map). Sample positions, clamping, the division by the sample count and the
 // order of every sum follow mmcv's roi_align_cpu.cpp expression by expression, and the
 // library is built with -ffp-contract=off (no fused multiply-adds), so outputs and gradients
 // are bit-identical to mmcv's.
@@ -19,9 +19,6 @@
 #include <vector>
 
 namespace {
-
-// Channels handled together per RoI (see for_each_roi_and_channel).
-constexpr int64_t kChannelBlock = 16;
 
 template <typename T>
 struct RoISamples {
@@ -111,30 +108,6 @@ RoISamples<T> roi_samples(const T* roi, int64_t height, int64_t width, int64_t p
   return s;
 }
 
-// The samples of every RoI; each RoI's batch index must be below batch_size.
-template <typename T>
-std::vector<RoISamples<T>> all_roi_samples(const at::Tensor& rois, int64_t batch_size,
-                                           int64_t height, int64_t width,
-                                           int64_t pooled_height, int64_t pooled_width,
-                                           double spatial_scale, int64_t sampling_ratio,
-                                           bool aligned) {
-  const int64_t num_rois = rois.size(0);
-  const T* roi_data = rois.data_ptr<T>();
-  std::vector<RoISamples<T>> samples(num_rois);
-  at::parallel_for(0, num_rois, 16, [&](int64_t begin, int64_t end) {
-    for (int64_t n = begin; n < end; ++n) {
-      samples[n] = roi_samples<T>(roi_data + n * 5, height, width, pooled_height,
-                                  pooled_width, static_cast<T>(spatial_scale), sampling_ratio,
-                                  aligned);
-    }
-  });
-  for (const auto& s : samples) {
-    TORCH_CHECK(s.batch >= 0 && s.batch < batch_size, "roi_align_cpu: batch index ", s.batch,
-                " out of range for ", batch_size, " images");
-  }
-  return samples;
-}
-
 void check_inputs(const at::Tensor& rois, int64_t pooled_height, int64_t pooled_width) {
   TORCH_CHECK(rois.device().is_cpu(), "roi_align_cpu: rois must be a CPU tensor");
   TORCH_CHECK(rois.dim() == 2 && rois.size(1) == 5,
@@ -142,21 +115,6 @@ void check_inputs(const at::Tensor& rois, int64_t pooled_height, int64_t pooled_
               rois.sizes());
   TORCH_CHECK(pooled_height > 0 && pooled_width > 0,
               "roi_align_cpu: output size must be positive");
-}
-
-// fn(roi, channel) for every pair. Channels are split over ATen's threads, each thread
-// walking its channels in blocks per RoI (planes in cache, the RoI's samples reused);
-// every (image, channel) plane is touched by one thread only.
-template <typename F>
-void for_each_roi_and_channel(int64_t num_rois, int64_t channels, const F& fn) {
-  at::parallel_for(0, channels, kChannelBlock, [&](int64_t c_begin, int64_t c_end) {
-    for (int64_t c0 = c_begin; c0 < c_end; c0 += kChannelBlock) {
-      const int64_t c1 = std::min(c0 + kChannelBlock, c_end);
-      for (int64_t n = 0; n < num_rois; ++n) {
-        for (int64_t c = c0; c < c1; ++c) fn(n, c);
-      }
-    }
-  });
 }
 
 // acc[c] += w0 * p0[c] + w1 * p1[c] + w2 * p2[c] + w3 * p3[c] over the channels: one
@@ -174,6 +132,55 @@ void for_each_roi_and_channel(int64_t num_rois, int64_t channels, const F& fn) {
 MMPOSE6D_ACCUMULATE(float)
 MMPOSE6D_ACCUMULATE(double)
 #undef MMPOSE6D_ACCUMULATE
+
+// grad[c] += g[c] * weight / count over a range of channels: mmcv's expression per element.
+#define MMPOSE6D_SCATTER(T)                                                                 \
+  __attribute__((target_clones("avx512f", "avx2", "default"))) void scatter_sample(        \
+      T* __restrict__ grad, const T* __restrict__ g, T weight, T count, int64_t channels) { \
+    for (int64_t c = 0; c < channels; ++c) grad[c] += g[c] * weight / count;              \
+  }
+MMPOSE6D_SCATTER(float)
+MMPOSE6D_SCATTER(double)
+#undef MMPOSE6D_SCATTER
+
+// The samples of every RoI, each on the map of its level; each batch index checked.
+template <typename T>
+std::vector<RoISamples<T>> level_samples(const T* roi_data, const int64_t* level_data,
+                                         int64_t num_rois, int64_t batch_size,
+                                         const std::vector<int64_t>& heights,
+                                         const std::vector<int64_t>& widths,
+                                         int64_t pooled_height, int64_t pooled_width,
+                                         const std::vector<double>& spatial_scales,
+                                         int64_t sampling_ratio, bool aligned) {
+  std::vector<RoISamples<T>> samples(num_rois);
+  at::parallel_for(0, num_rois, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t n = begin; n < end; ++n) {
+      const int64_t level = level_data[n];
+      samples[n] = roi_samples<T>(roi_data + n * 5, heights[level], widths[level],
+                                  pooled_height, pooled_width,
+                                  static_cast<T>(spatial_scales[level]), sampling_ratio,
+                                  aligned);
+    }
+  });
+  for (const auto& s : samples) {
+    TORCH_CHECK(s.batch >= 0 && s.batch < batch_size, "roi_align_cpu: batch index ", s.batch,
+                " out of range for ", batch_size, " images");
+  }
+  return samples;
+}
+
+// The levels (N,) as a pointer after checking them against num_levels.
+const int64_t* checked_levels(const at::Tensor& levels, int64_t num_rois, int64_t num_levels) {
+  TORCH_CHECK(levels.scalar_type() == at::kLong && levels.dim() == 1 &&
+                  levels.size(0) == num_rois && levels.is_contiguous(),
+              "roi_align_cpu: levels must be a contiguous int64 tensor with one entry per RoI");
+  const int64_t* level_data = levels.data_ptr<int64_t>();
+  for (int64_t n = 0; n < num_rois; ++n) {
+    TORCH_CHECK(level_data[n] >= 0 && level_data[n] < num_levels, "roi_align_cpu: level ",
+                level_data[n], " out of range for ", num_levels, " feature maps");
+  }
+  return level_data;
+}
 
 }  // namespace
 
@@ -196,19 +203,12 @@ at::Tensor roi_align_forward(const std::vector<at::Tensor>& inputs, const at::Te
               "roi_align_cpu: inputs and rois must have the same dtype");
   check_inputs(rois, pooled_height, pooled_width);
   const int64_t num_rois = rois.size(0);
-  TORCH_CHECK(levels.scalar_type() == at::kLong && levels.dim() == 1 &&
-                  levels.size(0) == num_rois,
-              "roi_align_cpu: levels must be an int64 tensor with one entry per RoI");
   const at::Tensor r = rois.contiguous();
   const at::Tensor lv = levels.contiguous();
-  const int64_t* level_data = lv.data_ptr<int64_t>();
   const int64_t num_levels = static_cast<int64_t>(inputs.size());
+  const int64_t* level_data = checked_levels(lv, num_rois, num_levels);
   std::vector<bool> used(num_levels, false);
-  for (int64_t n = 0; n < num_rois; ++n) {
-    TORCH_CHECK(level_data[n] >= 0 && level_data[n] < num_levels, "roi_align_cpu: level ",
-                level_data[n], " out of range for ", num_levels, " feature maps");
-    used[level_data[n]] = true;
-  }
+  for (int64_t n = 0; n < num_rois; ++n) used[level_data[n]] = true;
   // channels-last copies of the levels that have RoIs (none for channels-last features)
   std::vector<at::Tensor> nhwc(num_levels);
   for (int64_t l = 0; l < num_levels; ++l) {
@@ -253,10 +253,21 @@ at::Tensor roi_align_forward(const std::vector<at::Tensor>& inputs, const at::Te
   return output;
 }
 
-at::Tensor roi_align_backward(const at::Tensor& grad_output, const at::Tensor& rois,
-                              int64_t batch_size, int64_t channels, int64_t height,
-                              int64_t width, double spatial_scale, int64_t sampling_ratio,
-                              bool aligned) {
+std::vector<at::Tensor> roi_align_backward(const at::Tensor& grad_output,
+                                           const at::Tensor& rois, const at::Tensor& levels,
+                                           const std::vector<std::vector<int64_t>>& shapes,
+                                           const std::vector<double>& spatial_scales,
+                                           int64_t sampling_ratio, bool aligned) {
+  TORCH_CHECK(!shapes.empty() && shapes.size() == spatial_scales.size(),
+              "roi_align_cpu: one spatial scale per feature map");
+  const int64_t batch_size = shapes[0][0], channels = shapes[0][1];
+  std::vector<int64_t> heights, widths;
+  for (const auto& shape : shapes) {
+    TORCH_CHECK(shape.size() == 4 && shape[0] == batch_size && shape[1] == channels,
+                "roi_align_cpu: feature maps must be (B, C, H, W) of one B and C");
+    heights.push_back(shape[2]);
+    widths.push_back(shape[3]);
+  }
   TORCH_CHECK(grad_output.device().is_cpu() && grad_output.dim() == 4 &&
                   grad_output.size(0) == rois.size(0) && grad_output.size(1) == channels,
               "roi_align_cpu: grad_output must be (N, C, PH, PW) for N rois and C channels");
@@ -264,30 +275,43 @@ at::Tensor roi_align_backward(const at::Tensor& grad_output, const at::Tensor& r
               "roi_align_cpu: grad_output and rois must have the same dtype");
   const int64_t pooled_height = grad_output.size(2), pooled_width = grad_output.size(3);
   check_inputs(rois, pooled_height, pooled_width);
-  const at::Tensor grad = grad_output.contiguous();
-  const at::Tensor r = rois.contiguous();
-  const int64_t num_rois = r.size(0);
+  const int64_t num_rois = rois.size(0), num_levels = static_cast<int64_t>(shapes.size());
   const int64_t bins = pooled_height * pooled_width;
-  at::Tensor grad_input = at::zeros({batch_size, channels, height, width}, grad.options());
-  if (num_rois == 0 || grad_input.numel() == 0) return grad_input;
+  const at::Tensor r = rois.contiguous();
+  const at::Tensor lv = levels.contiguous();
+  const int64_t* level_data = checked_levels(lv, num_rois, num_levels);
+  // the gradient of each RoI bin as a row of channels; the inputs' gradients channels-last
+  const at::Tensor grad =
+      grad_output.reshape({num_rois, channels, bins}).transpose(1, 2).contiguous();
+  std::vector<at::Tensor> grad_inputs;
+  for (int64_t l = 0; l < num_levels; ++l) {
+    grad_inputs.push_back(at::zeros({batch_size, heights[l], widths[l], channels},
+                                    grad.options()));
+  }
+  if (num_rois == 0 || channels == 0) return grad_inputs;
 
   AT_DISPATCH_FLOATING_TYPES(grad.scalar_type(), "roi_align_backward_cpu", [&] {
-    const auto samples = all_roi_samples<scalar_t>(r, batch_size, height, width,
-                                                   pooled_height, pooled_width,
-                                                   spatial_scale, sampling_ratio, aligned);
+    const auto samples = level_samples<scalar_t>(
+        r.data_ptr<scalar_t>(), level_data, num_rois, batch_size, heights, widths,
+        pooled_height, pooled_width, spatial_scales, sampling_ratio, aligned);
     const scalar_t* grad_data = grad.data_ptr<scalar_t>();
-    scalar_t* grad_in_data = grad_input.data_ptr<scalar_t>();
-    for_each_roi_and_channel(num_rois, channels, [&](int64_t n, int64_t c) {
-      const auto& s = samples[n];
-      scalar_t* plane = grad_in_data + (s.batch * channels + c) * height * width;
-      const scalar_t* g = grad_data + (n * channels + c) * bins;
-      for (int64_t bin = 0; bin < bins; ++bin) {
-        // mmcv's order of operations and of accumulation: bit-identical gradients
-        for (int64_t k = s.bin_start[bin]; k < s.bin_start[bin + 1]; ++k) {
-          plane[s.offsets[k]] += g[bin] * s.weights[k] / s.count;
+    // each thread owns a range of channels of every map: race-free, and every element
+    // accumulates in mmcv's order (RoI, bin, sample, corner)
+    at::parallel_for(0, channels, 16, [&](int64_t c_begin, int64_t c_end) {
+      for (int64_t n = 0; n < num_rois; ++n) {
+        const auto& s = samples[n];
+        const int64_t level = level_data[n];
+        scalar_t* image = grad_inputs[level].data_ptr<scalar_t>() +
+                          s.batch * heights[level] * widths[level] * channels + c_begin;
+        const scalar_t* g = grad_data + n * bins * channels + c_begin;
+        for (int64_t bin = 0; bin < bins; ++bin) {
+          for (int64_t k = s.bin_start[bin]; k < s.bin_start[bin + 1]; ++k) {
+            scatter_sample(image + s.offsets[k] * channels, g + bin * channels, s.weights[k],
+                           s.count, c_end - c_begin);
+          }
         }
       }
     });
   });
-  return grad_input;
+  return grad_inputs;
 }

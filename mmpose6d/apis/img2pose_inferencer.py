@@ -42,6 +42,9 @@ class Img2PoseInferencer(DetInferencer):
         trust_checkpoint: unpickle ``weights`` fully if it holds more than tensors and
             mmengine's training state; that runs any code stored in the file, so only for
             files you trust. Without it such a file is refused.
+        inference_dtype: ``'bfloat16'`` or ``'float16'`` to run the network under autocast
+            of that dtype (:class:`~mmpose6d.models.Img2Pose`'s ``inference_dtype``, e.g.
+            bfloat16 on a CPU with bfloat16 instructions); None keeps the config's.
 
     ``weights`` must fit the model: missing keys (other than the pose head's config buffers),
     unexpected keys or other shapes raise a
@@ -68,7 +71,7 @@ class Img2PoseInferencer(DetInferencer):
     }
 
     def __init__(self, model=None, weights=None, device=None, palette='none',
-                 show_progress=True, trust_checkpoint=False):
+                 show_progress=True, trust_checkpoint=False, inference_dtype=None):
         self.num_array_inputs = 0
         self.skipped = []
         self.weights = weights
@@ -77,6 +80,8 @@ class Img2PoseInferencer(DetInferencer):
         with checkpoint_loading(trust_checkpoint):
             super().__init__(model=model, weights=weights, device=device, scope='mmpose6d',
                              palette=palette, show_progress=show_progress)
+        if inference_dtype is not None:
+            self.model.inference_dtype = inference_dtype
 
     def _load_weights_to_model(self, model, checkpoint, cfg):
         """Weights (which must fit the model) and class names from the checkpoint; one

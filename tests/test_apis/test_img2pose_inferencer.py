@@ -11,7 +11,8 @@ from img2pose_checkpoint import REPO, write_random_img2pose
 from mmdet.structures import DetDataSample
 
 from mmpose6d.apis import Img2PoseInferencer
-from mmpose6d.geometry import image_intrinsics, pose_to_bbox, project_points, rotvec_to_euler
+from mmpose6d.geometry import (box_iou, image_intrinsics, pose_to_bbox, project_points,
+                               rotvec_to_euler)
 from mmpose6d.utils.checkpoint import CheckpointError, DamagedCheckpointError
 
 KEYS = {'ori_shape', 'bboxes', 'scores', 'labels', 'poses', 'euler', 'landmarks'}
@@ -188,3 +189,24 @@ def test_checkpoints_crafted_damaged_or_not_fitting(model_files, tmp_path):
     inferencer = Img2PoseInferencer(config, str(tmp_path / 'converted.pth'), device='cpu')
     coder = inferencer.model.roi_head.pose_head.pose_coder
     assert coder.pose_mean.tolist() == [0, 0, 0, 0, 0, 6]
+
+
+def test_inference_dtype(model_files, images):
+    """``inference_dtype='bfloat16'`` sets the model's autocast: the predictions keep their
+    float32 geometry (every derived output recomputed from the poses), and the faces are
+    float32's within bfloat16's rounding."""
+    config, checkpoint = model_files
+    folder, _ = images
+    plain = Img2PoseInferencer(str(config), str(checkpoint), device='cpu',
+                               show_progress=False)
+    half = Img2PoseInferencer(str(config), str(checkpoint), device='cpu', show_progress=False,
+                              inference_dtype='bfloat16')
+    assert half.model.inference_dtype == 'bfloat16' and plain.model.inference_dtype is None
+    expected = plain(str(folder / 'a.png'))['predictions'][0]
+    pred = half(str(folder / 'a.png'), return_points5=True)['predictions'][0]
+    check_prediction(pred, 150, 200)
+    best = torch.tensor(expected['bboxes'])[[int(np.argmax(expected['scores']))]]
+    assert box_iou(best, torch.tensor(pred['bboxes'])).max() > 0.8
+    with pytest.raises(ValueError, match='inference_dtype must be'):
+        Img2PoseInferencer(str(config), str(checkpoint), device='cpu', show_progress=False,
+                           inference_dtype='float64')

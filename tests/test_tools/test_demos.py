@@ -71,8 +71,9 @@ def test_video_demo(model, tmp_path):
         writer.write(rng.integers(0, 256, (64, 96, 3), dtype=np.uint8))
     writer.release()
     out = tmp_path / 'out' / 'drawn.mp4'
+    # --score-thr: mmdet's name of --pred-score-thr; the network in bfloat16
     stdout = _run('video_demo.py', video, model[0], '--weights', model[1], '--out', out,
-                  '--device', 'cpu', '--score-thr', 0)  # mmdet's name of --pred-score-thr
+                  '--device', 'cpu', '--score-thr', 0, '--inference-dtype', 'bfloat16')
     assert '3 frames' in stdout
     capture = cv2.VideoCapture(str(out))
     assert capture.get(cv2.CAP_PROP_FRAME_COUNT) == 3

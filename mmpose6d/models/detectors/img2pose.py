@@ -64,11 +64,8 @@ class Img2Pose(TwoStageDetector):
     def __init__(self, *args, val_loss=None, channels_last=False, inference_dtype=None,
                  **kwargs):
         super().__init__(*args, **kwargs)
-        if inference_dtype not in (None, 'bfloat16', 'float16'):
-            raise ValueError("inference_dtype must be None, 'bfloat16' or 'float16', not "
-                             f'{inference_dtype!r}')
-        self.inference_dtype = inference_dtype
         self._warned_emulated_bf16 = False
+        self.inference_dtype = inference_dtype
         self.val_loss = val_loss
         self.channels_last = channels_last = resolve_channels_last(channels_last)
         if channels_last:
@@ -82,6 +79,19 @@ class Img2Pose(TwoStageDetector):
                     'features, mmcv\'s layers read them as NCHW and pool wrong values')
             # in-place initialisation, load_state_dict and .to(device) keep this layout
             self.to(memory_format=torch.channels_last)
+
+    @property
+    def inference_dtype(self):
+        """None, ``'bfloat16'`` or ``'float16'``: see the class; settable on a built model
+        (the inferencer's ``inference_dtype``)."""
+        return self._inference_dtype
+
+    @inference_dtype.setter
+    def inference_dtype(self, dtype):
+        if dtype not in (None, 'bfloat16', 'float16'):
+            raise ValueError(f"inference_dtype must be None, 'bfloat16' or 'float16', not "
+                             f'{dtype!r}')
+        self._inference_dtype = dtype
 
     @property
     def face_model(self):

@@ -3,7 +3,7 @@ img2pose runs, with the groups on parallel threads and a vectorised overlap test
 import torch
 from mmcv.ops import batched_nms as mmcv_batched_nms
 
-from . import roi_align
+from .compiled import ext, ext_available
 
 #: torchvision's ``batched_nms`` shifts the boxes of each group apart and runs one NMS up to
 #: this many boxes on CPU, and runs the groups one by one above it
@@ -23,12 +23,12 @@ def batched_nms(boxes, scores, idxs, nms_cfg):
     if not (cfg.pop('type', 'nms') == 'nms' and not cfg.pop('class_agnostic', False)
             and set(cfg) <= {'iou_threshold', 'split_thr'} and boxes.device.type == 'cpu'
             and boxes.dtype in (torch.float32, torch.float64) and scores.dtype == boxes.dtype
-            and roi_align.ext_available()):
+            and ext_available()):
         return mmcv_batched_nms(boxes, scores, idxs, nms_cfg)[1]
     groups = idxs.long()
     if len(boxes) <= COORDINATE_TRICK_MAX_BOXES and len(boxes):
         boxes = boxes + (idxs.to(boxes) * (boxes.max() + 1))[:, None]
         groups = torch.zeros_like(groups)
-    keep = roi_align._ext.nms_groups(boxes.contiguous(), scores.contiguous(), groups,
-                                     float(cfg['iou_threshold'])).nonzero()[:, 0]
+    keep = ext.nms_groups(boxes.contiguous(), scores.contiguous(), groups,
+                          float(cfg['iou_threshold'])).nonzero()[:, 0]
     return keep[scores[keep].sort(descending=True, stable=True)[1]]

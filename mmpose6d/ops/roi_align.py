@@ -17,18 +17,10 @@ from torch.autograd import Function
 from torch.autograd.function import once_differentiable
 from torch.nn.modules.utils import _pair
 
-try:
-    from mmpose6d import _ext
-except ImportError:  # not compiled: mmcv's kernel, with a warning on first use
-    _ext = None
+from .compiled import ext
 
 _CPU_DTYPES = (torch.float32, torch.float64)
 _warned_missing_ext = False
-
-
-def ext_available():
-    """Whether the compiled CPU kernel (``mmpose6d._ext``) can be imported."""
-    return _ext is not None
 
 
 class _RoIAlignCPU(Function):
@@ -46,16 +38,16 @@ class _RoIAlignCPU(Function):
             for input in inputs
         ]
         ctx.params = (list(spatial_scales), sampling_ratio, aligned)
-        return _ext.roi_align_forward(list(inputs), rois, levels, output_size[0],
-                                      output_size[1], list(spatial_scales), sampling_ratio,
-                                      aligned)
+        return ext.roi_align_forward(list(inputs), rois, levels, output_size[0],
+                                     output_size[1], list(spatial_scales), sampling_ratio,
+                                     aligned)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_output):
         rois, levels = ctx.saved_tensors
-        grads = _ext.roi_align_backward(grad_output, rois, levels, ctx.input_shapes,
-                                        *ctx.params)
+        grads = ext.roi_align_backward(grad_output, rois, levels, ctx.input_shapes,
+                                       *ctx.params)
         grad_inputs = [
             None if not needed else
             grad.permute(0, 3, 1, 2) if channels_last else grad.permute(0, 3, 1, 2).contiguous()
@@ -69,12 +61,12 @@ def _use_ext(device, dtype, pool_mode):
     global _warned_missing_ext
     if device.type != 'cpu' or pool_mode != 'avg' or dtype not in _CPU_DTYPES:
         return False
-    if _ext is None and not _warned_missing_ext:
+    if ext is None and not _warned_missing_ext:
         _warned_missing_ext = True
         print_log('mmpose6d._ext is not compiled: RoIAlign runs on mmcv\'s single-threaded '
                   'CPU kernel (several times slower). Run `bash tools/install.sh`.',
                   logger='current', level=30)
-    return _ext is not None
+    return ext is not None
 
 
 def roi_align(input, rois, output_size, spatial_scale=1.0, sampling_ratio=0,

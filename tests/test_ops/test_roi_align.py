@@ -202,12 +202,17 @@ def test_extractor_one_pass_keeps_float32_rois_under_bfloat16():
 
 
 def test_extractor_falls_back_level_by_level():
-    """Max pooling (no kernel in mmpose6d._ext) pools level by level on mmcv's layers."""
+    """Max pooling (no kernel in mmpose6d._ext) pools level by level on mmcv's layers;
+    bfloat16 features there too in float32, from float32 RoIs."""
     extractor = OpsRoIExtractor(
         roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=2, pool_mode='max'),
         out_channels=8, featmap_strides=[4, 8, 16, 32])
     feats = pyramid(8)
     rois = random_rois(50, 2, 164, 120, seed=7, inverted=False)
-    torch.testing.assert_close(extractor(feats, rois),
-                               SingleRoIExtractor.forward(extractor, feats, rois),
-                               rtol=0, atol=0)
+    expected = SingleRoIExtractor.forward(extractor, feats, rois)
+    torch.testing.assert_close(extractor(feats, rois), expected, rtol=0, atol=0)
+    half = [feat.bfloat16() for feat in feats]
+    out = extractor(half, rois)
+    assert out.dtype == torch.bfloat16
+    expected = SingleRoIExtractor.forward(extractor, [feat.float() for feat in half], rois)
+    torch.testing.assert_close(out, expected.bfloat16(), rtol=0, atol=0)

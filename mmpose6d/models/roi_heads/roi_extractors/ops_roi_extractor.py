@@ -10,14 +10,16 @@ from mmpose6d.registry import MODELS
 
 @MODELS.register_module()
 class OpsRoIExtractor(SingleRoIExtractor):
-    """``SingleRoIExtractor`` with three changes.
+    """``SingleRoIExtractor`` with four changes.
 
     - Its ``roi_layer.type`` names a layer of :mod:`mmpose6d.ops` when it has one
       (``RoIAlign``: mmcv's numbers on a multi-threaded CPU kernel), else of ``mmcv.ops``.
     - With those layers on CPU, the RoIs of all levels are pooled in one pass
       (:func:`mmpose6d.ops.multi_level_roi_align`): the same features, bit for bit, without
-      mmdet's zero-filled output and per-level copies, and with the RoIs kept in float32
-      under a half-precision autocast.
+      mmdet's zero-filled output and per-level copies.
+    - Half-precision features (autocast, ``inference_dtype``) are pooled in float32 from the
+      RoIs in their own precision, on every device: mmdet's would round the RoIs to the
+      features' dtype first.
     - RoIs map to levels by torchvision's ``MultiScaleRoIAlign`` rule, which the original
       img2pose uses: ``floor(canonical_level + log2(sqrt(area) / canonical_scale) + 1e-6)``
       clamped to the levels of ``featmap_strides`` (level k has stride 2**k). mmdet's
@@ -36,12 +38,17 @@ class OpsRoIExtractor(SingleRoIExtractor):
         self.first_level = round(math.log2(self.featmap_strides[0]))
 
     def forward(self, feats, rois, roi_scale_factor=None):
-        if roi_scale_factor is None and self.num_inputs > 1:
-            levels = self.map_roi_levels(rois, self.num_inputs)
-            pooled = ops.multi_level_roi_align(feats[:self.num_inputs], rois, levels,
-                                               self.roi_layers)
+        if roi_scale_factor is None and len(feats) > 1:
+            levels = self.map_roi_levels(rois, len(feats))
+            pooled = ops.multi_level_roi_align(feats, rois, levels, self.roi_layers)
             if pooled is not None:
                 return pooled
+        dtype = feats[0].dtype
+        if dtype in (torch.float16, torch.bfloat16):
+            # mmdet's extractor would round the RoIs to the features' dtype (bfloat16 keeps
+            # 8 bits: steps of 8 px at 1000 px): pooled in float32, returned in their dtype
+            return super().forward([feat.float() for feat in feats], rois.float(),
+                                   roi_scale_factor).to(dtype)
         return super().forward(feats, rois, roi_scale_factor)
 
     def build_roi_layers(self, layer_cfg, featmap_strides):

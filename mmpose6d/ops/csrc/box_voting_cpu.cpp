@@ -5,7 +5,10 @@
 // box that does not group even with itself (empty or NaN) is dropped. The ungrouped boxes
 // are kept compacted in structure-of-arrays form, so each group costs one vectorised pass
 // over them (built with -ffp-contract=off: the IoU bits of the scalar expression).
-#include <torch/extension.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/full.h>
+#include <ATen/ops/zeros.h>
+#include <c10/util/Exception.h>
 
 #include <algorithm>
 #include <vector>

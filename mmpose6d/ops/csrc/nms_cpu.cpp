@@ -7,8 +7,11 @@
 // expression). Which boxes are kept is exactly torchvision's: boxes ordered by descending
 // score (stable), a box is kept unless a kept box of its group overlaps it with IoU >
 // iou_threshold, IoU = inter / (area_i + area_j - inter) in the boxes' dtype.
+#include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
-#include <torch/extension.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/zeros.h>
+#include <c10/util/Exception.h>
 
 #include <algorithm>
 #include <atomic>

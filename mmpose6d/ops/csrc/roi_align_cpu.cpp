@@ -11,8 +11,12 @@
 // order of every sum follow mmcv's roi_align_cpu.cpp expression by expression, and the
 // library is built with -ffp-contract=off (no fused multiply-adds), so outputs and gradients
 // are bit-identical to mmcv's.
+#include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
-#include <torch/extension.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/zeros.h>
+#include <c10/util/Exception.h>
 
 #include <algorithm>
 #include <cmath>

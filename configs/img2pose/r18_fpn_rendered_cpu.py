@@ -49,7 +49,8 @@ val_dataloader = dict(num_workers=1)
 test_dataloader = dict(num_workers=1)
 
 # AP at IoU 0.5 and pose errors against the exact render poses: val during training,
-# the differently drawn `other` split in tools/test.py
+# the differently drawn `other` split in tools/test.py (tools/quickstart.sh tests on the
+# `shifted` split too, by --cfg-options: see the dataset base)
 val_evaluator = dict(type='FacePoseMetric', face_model=_base_.face_model,
                      gt_poses_file=data_root + 'annotations/val_render_poses.json')
 test_evaluator = dict(val_evaluator,

@@ -2,7 +2,11 @@
 
 The photographs are the ones in scikit-image's ``data`` module that come with the wheel
 (no download) and show no human face. Two disjoint families let a held-out split be drawn
-on photographs the training split never saw.
+on photographs the training split never saw. The procedural backgrounds come in kinds
+(:data:`PROCEDURAL_KINDS`): ``'texture'`` (gradients, smooth noise, stripes and shapes),
+``'colour_field'`` (smooth fields of saturated hues) and ``'colour_wheel'`` (hue wheels: the
+hue turns around one or a few centres at full saturation). The shifted split draws colour
+wheels, a kind the training split never sees.
 """
 from functools import lru_cache
 
@@ -50,9 +54,66 @@ def photo_background(rng, height, width, family='train'):
     return np.clip(crop * gain, 0, 255).astype(np.uint8)
 
 
-def procedural_background(rng, height, width):
-    """A face-free background (H,W,3) uint8: a gradient or smooth noise, optionally with
-    stripes and random shapes on top."""
+#: the kinds of :func:`procedural_background`
+PROCEDURAL_KINDS = ('texture', 'colour_field', 'colour_wheel')
+
+
+def _hsv_to_bgr(hue, saturation, value):
+    """(H,W,3) float32 BGR in 0..255 of hue (turns, any real), saturation and value (0..1)."""
+    hsv = np.stack(np.broadcast_arrays(np.mod(hue, 1.0) * 360, np.clip(saturation, 0, 1),
+                                       np.clip(value, 0, 1)), -1).astype(np.float32)
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR) * 255
+
+
+def colour_field_background(rng, height, width):
+    """Smooth fields of saturated hues (H,W,3) uint8: a coarse random grid of hues (with
+    saturation 0.6-1 and value 0.35-1) upsampled smoothly, the hue wrapping around."""
+    cells = rng.integers(2, 10)
+    angle = rng.uniform(0, 2 * np.pi, (cells, cells))  # hue as a unit vector: smooth wrap
+    vectors = np.stack([np.cos(angle), np.sin(angle)], -1).astype(np.float32)
+    vectors = cv2.resize(vectors, (width, height), interpolation=cv2.INTER_CUBIC)
+    hue = np.arctan2(vectors[..., 1], vectors[..., 0]) / (2 * np.pi)
+    value = cv2.resize(rng.uniform(0.35, 1, (cells, cells)).astype(np.float32),
+                       (width, height), interpolation=cv2.INTER_LINEAR)
+    return _hsv_to_bgr(hue, rng.uniform(0.6, 1.0), value).astype(np.uint8)
+
+
+def colour_wheel_background(rng, height, width):
+    """Hue wheels (H,W,3) uint8: around 1-3 random centres the hue turns once (or several
+    times) per revolution, maybe with a spiral twist, at full saturation; the value falls off
+    or rises with the distance to the nearest centre, maybe in rings."""
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    scale = float(max(height, width))
+    hue = np.zeros((height, width), np.float32)
+    nearest = np.full((height, width), np.inf, np.float32)
+    for _ in range(rng.integers(1, 4)):
+        cx, cy = rng.uniform(-0.2, 1.2) * width, rng.uniform(-0.2, 1.2) * height
+        radius = np.hypot(xs - cx, ys - cy) / scale
+        turn = np.arctan2(ys - cy, xs - cx) / (2 * np.pi)
+        wheel = turn * rng.integers(1, 4) + radius * rng.uniform(-1.5, 1.5) + rng.uniform()
+        closer = radius < nearest
+        hue[closer], nearest[closer] = wheel[closer], radius[closer]
+    if rng.random() < 0.5:
+        value = 1 - rng.uniform(0, 0.6) * np.clip(nearest, 0, 1)
+    else:
+        value = 0.4 + rng.uniform(0, 0.6) * np.clip(nearest * 1.5, 0, 1)
+    if rng.random() < 0.4:  # rings
+        value = value * (0.75 + 0.25 * np.sin(nearest * scale * 2 * np.pi /
+                                              rng.uniform(20, 80)))
+    saturation = rng.uniform(0.8, 1.0) * np.minimum(1, 0.3 + nearest * rng.uniform(3, 20))
+    return _hsv_to_bgr(hue, saturation, value).astype(np.uint8)
+
+
+def procedural_background(rng, height, width, kind='texture'):
+    """A face-free background (H,W,3) uint8 of ``kind`` (:data:`PROCEDURAL_KINDS`):
+    ``'texture'``, a gradient or smooth noise, optionally with stripes and random shapes on
+    top; :func:`colour_field_background`; or :func:`colour_wheel_background`."""
+    if kind == 'colour_field':
+        return colour_field_background(rng, height, width)
+    if kind == 'colour_wheel':
+        return colour_wheel_background(rng, height, width)
+    if kind != 'texture':
+        raise ValueError(f'unknown procedural background kind {kind!r}: {PROCEDURAL_KINDS}')
     if rng.random() < 0.5:
         ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
         angle = rng.uniform(0, 2 * np.pi)

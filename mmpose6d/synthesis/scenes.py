@@ -18,8 +18,16 @@ class RenderOptions:
     Image size (long side; the short side is ``aspect`` times it), faces per image, their
     head heights in pixels (log-uniform) and angle ranges (degrees, uniform), how much of a
     face's box a nearer face may cover, the share of photograph backgrounds (scikit-image's
-    ``photo_family``; the rest procedural), of grayscale images, of 5-point and of
-    unlabelled (-1) faces, and the JPEG quality range.
+    ``photo_family``; the rest procedural, of a kind drawn uniformly from
+    ``procedural_kinds``, see :data:`~mmpose6d.synthesis.backgrounds.PROCEDURAL_KINDS`), of
+    grayscale images, of 5-point and of unlabelled (-1) faces, and the JPEG quality range.
+
+    Lighting, per face: the direction toward the light is drawn uniformly in the box
+    ``light_box`` (camera axes, z toward the scene: a negative z lights the visible side),
+    the ambient share in ``ambient``, the light's gain in ``light_gain`` and its colour as
+    per-channel BGR factors in ``1 +- light_colour``. ``hue_fraction`` of the images get
+    their hue turned (the faces' too) by up to +-``hue_shift`` turns and their saturation
+    scaled by 0.6-1.4 after the photometric changes.
     """
     image_size: int = 640
     aspect: tuple = (0.6, 1.0)
@@ -35,6 +43,13 @@ class RenderOptions:
     five_point_fraction: float = 0.2
     unlabelled_fraction: float = 0.05
     jpeg_quality: tuple = (40, 95)
+    procedural_kinds: tuple = ('texture',)
+    light_box: tuple = ((-1, -1, -1.5), (1, 0.5, -0.3))
+    ambient: tuple = (0.25, 0.7)
+    light_gain: tuple = (0.55, 1.25)
+    light_colour: float = 0.1
+    hue_fraction: float = 0.0
+    hue_shift: float = 0.5
 
 
 def _overlap(box, other):
@@ -94,21 +109,26 @@ def render_image(scan, rng, options):
     if rng.random() < options.photo_fraction:
         image = photo_background(rng, height, width, options.photo_family)
     else:
-        image = procedural_background(rng, height, width)
+        kinds = options.procedural_kinds
+        kind = kinds[rng.integers(len(kinds))] if len(kinds) > 1 else kinds[0]
+        image = procedural_background(rng, height, width, kind)
     poses, _ = sample_faces(rng, scan, width, height, options)
     poses = poses[np.argsort(-poses[:, 5])]  # far first
     intrinsics = image_intrinsics(width, height)
     kept, boxes = [], []
     for i, pose in enumerate(poses):
-        light = rng.uniform([-1, -1, -1.5], [1, 0.5, -0.3])
-        tint = rng.uniform(0.55, 1.25) * rng.uniform(0.9, 1.1, 3)
+        light = rng.uniform(*options.light_box)
+        tint = rng.uniform(*options.light_gain) * rng.uniform(
+            1 - options.light_colour, 1 + options.light_colour, 3)
         box, _ = render_face(image, scan, pose, intrinsics, light=light,
-                             ambient=rng.uniform(0.25, 0.7), tint=tint)
+                             ambient=rng.uniform(*options.ambient), tint=tint)
         if box is not None:
             kept.append(i)
             boxes.append(box)
     poses, boxes = poses[kept], np.array(boxes, int).reshape(-1, 4)
     image = photometric(rng, image)
+    if options.hue_fraction > 0 and rng.random() < options.hue_fraction:
+        image = turn_hue(image, rng.uniform(-1, 1) * options.hue_shift, rng.uniform(0.6, 1.4))
     if rng.random() < options.grayscale_fraction:
         image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     points68 = project_points(scan.landmarks68, poses, intrinsics).reshape(-1, 68, 2)
@@ -132,3 +152,12 @@ def photometric(rng, image):
     if rng.random() < 0.5:
         image += rng.normal(0, rng.uniform(2, 9), image.shape).astype(np.float32)
     return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def turn_hue(image, turns, saturation=1.0):
+    """A BGR uint8 image with its hue turned by ``turns`` (fractions of the colour wheel)
+    and its saturation scaled by ``saturation``."""
+    hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV_FULL)
+    hsv[..., 0] = (hsv[..., 0].astype(np.int32) + int(round(turns * 256))) % 256
+    hsv[..., 1] = np.clip(hsv[..., 1] * saturation, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR_FULL)

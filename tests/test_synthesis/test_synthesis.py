@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 
 from mmpose6d.geometry import FLIP_PERM_68, euler_to_rotvec, image_intrinsics, project_points
-from mmpose6d.synthesis import (PHOTOS, FaceScan, RenderOptions, generate_dataset, label_errors,
-                                photo_background, render_face, render_image, split_files)
+from mmpose6d.synthesis import (PHOTOS, PROCEDURAL_KINDS, FaceScan, RenderOptions,
+                                colour_field_background, colour_wheel_background, generate_dataset,
+                                label_errors, photo_background, procedural_background, render_face,
+                                render_image, split_files, turn_hue)
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_REF68 = REPO / 'pose_references' / 'ref68.npy'
@@ -235,3 +237,65 @@ def test_synthesis_imports_without_mmdet():
         'sys.meta_path.insert(0, Block())\n'
         'import mmpose6d.synthesis\n')
     subprocess.run([sys.executable, '-c', code], check=True, cwd=REPO)
+
+
+def _saturation(image):
+    return cv2.cvtColor(image, cv2.COLOR_BGR2HSV)[..., 1].astype(float) / 255
+
+
+def test_colour_backgrounds_are_saturated_and_seeded():
+    for draw in (colour_wheel_background, colour_field_background):
+        image = draw(np.random.default_rng(4), 90, 160)
+        assert image.shape == (90, 160, 3) and image.dtype == np.uint8
+        assert np.median(_saturation(image)) > 0.5 and image.std() > 10
+        hues = cv2.cvtColor(image, cv2.COLOR_BGR2HSV_FULL)[..., 0]
+        assert len(np.unique(hues // 32)) >= 3  # many hues, not one colour
+        np.testing.assert_array_equal(image, draw(np.random.default_rng(4), 90, 160))
+        assert (image != draw(np.random.default_rng(5), 90, 160)).any()
+    for kind in PROCEDURAL_KINDS:
+        image = procedural_background(np.random.default_rng(1), 40, 50, kind)
+        assert image.shape == (40, 50, 3) and image.dtype == np.uint8
+    with pytest.raises(ValueError, match='unknown procedural background kind'):
+        procedural_background(np.random.default_rng(1), 40, 50, 'noise')
+
+
+def test_turn_hue():
+    image = np.zeros((4, 4, 3), np.uint8)
+    image[..., 2] = 200  # red
+    turned = turn_hue(image, 1 / 3)  # red -> green
+    assert (turned[..., 1] > 150).all() and (turned[..., [0, 2]] < 40).all()
+    np.testing.assert_array_equal(turn_hue(image, 0), image)
+    assert (turn_hue(image, 0, 0.0).std(2) < 2).all()  # no saturation: gray
+
+
+def test_render_options_lighting_and_kinds(scan, monkeypatch):
+    """Procedural backgrounds are drawn from ``procedural_kinds``; the per-face light from
+    ``light_box``, ``ambient``, ``light_gain`` and ``light_colour``; ``hue_fraction`` of the
+    images get their hue turned."""
+    from mmpose6d.synthesis import scenes
+    kinds, lights = [], []
+    real_background, real_face = scenes.procedural_background, scenes.render_face
+    monkeypatch.setattr(scenes, 'procedural_background',
+                        lambda rng, h, w, kind: kinds.append(kind) or real_background(
+                            rng, h, w, kind))
+
+    def face(image, scan, pose, intrinsics, light, ambient, tint):
+        lights.append((np.asarray(light), ambient, np.asarray(tint)))
+        return real_face(image, scan, pose, intrinsics, light, ambient, tint)
+
+    monkeypatch.setattr(scenes, 'render_face', face)
+    turned = []
+    monkeypatch.setattr(scenes, 'turn_hue', lambda image, *a: turned.append(a) or image)
+    options = RenderOptions(image_size=160, faces=(2, 2), face_size=(40, 60),
+                            photo_fraction=0.0, procedural_kinds=('colour_field', 'colour_wheel'),
+                            light_box=((-1, 0.5, -1), (-0.5, 1, -0.5)), ambient=(0.1, 0.2),
+                            light_gain=(1.5, 1.6), light_colour=0.0, hue_fraction=1.0,
+                            hue_shift=0.25)
+    for seed in range(8):
+        render_image(scan, np.random.default_rng(seed), options)
+    assert set(kinds) == {'colour_field', 'colour_wheel'} and len(kinds) == 8
+    assert len(lights) > 8 and len(turned) == 8
+    for light, ambient, tint in lights:
+        assert (light >= [-1, 0.5, -1]).all() and (light <= [-0.5, 1, -0.5]).all()
+        assert 0.1 <= ambient <= 0.2 and np.ptp(tint) < 1e-12 and 1.5 <= tint[0] <= 1.6
+    assert all(abs(t) <= 0.25 and 0.6 <= s <= 1.4 for t, s in turned)

@@ -1,13 +1,17 @@
 """Render the bundled synthetic face dataset (img2pose JSON format, exact render poses).
 
     python tools/dataset_converters/render_faces.py --out data/rendered --train 300 --val 60 \
-        [--other 60] [--size 640] [--faces 1 6] [--face-size 30 250] [--workers 2] [--seed 0]
+        [--other 60] [--shifted 60] [--size 640] [--faces 1 6] [--face-size 30 250] \
+        [--workers 2] [--seed 0]
 
 Every face is seen by its image's camera, on scikit-image's photographs or procedural
 backgrounds. Splits: ``train`` and ``val`` (the same distribution), and ``other``, a held-out
 split drawn differently (photographs the others never use, 1-3 faces of 60-240 px, yaw up
-to 60 degrees) to check that a model did not learn one distribution. ``--faces`` and
-``--face-size`` set the train and val splits' faces per image and head heights in pixels. Writes
+to 60 degrees) to check that a model did not learn one distribution, and ``shifted``, a
+second held-out split drawn further away (:data:`SHIFTED`: its own image size and aspect
+ratios, larger faces, stronger pitch and yaw than training's, colour-wheel and `other`
+photograph backgrounds, dark coloured lighting). ``--faces`` and ``--face-size`` set the
+train and val splits' faces per image and head heights in pixels. Writes
 ``<out>/<split>/images``, ``<out>/annotations/<split>/*.json``,
 ``<out>/annotations/<split>_annotations.txt`` and ``<split>_render_poses.json`` (see
 :func:`mmpose6d.synthesis.generate_dataset`). A split already complete with the same
@@ -22,6 +26,27 @@ from mmpose6d.synthesis import generate_dataset
 OTHER = dict(photo_family='other', photo_fraction=1.0, faces=(1, 3), face_size=(60, 240),
              yaw=60, pitch=25, roll=20, unlabelled_fraction=0.0)
 
+#: the shifted held-out split: drawn away from the train split (RenderOptions' defaults) in
+#: every respect a renderer of another hand would differ in, to measure whether a model
+#: holds on such renders (never trained or validated on). What it changes and why:
+#: - image size and shape: 544-pixel long side at aspect ratios 0.5-0.8 (train: 512 px,
+#:   0.6-1.0), so the test resize scales the faces differently;
+#: - faces: 2-5 per image of 70-220 px (the quick-start's train: 6-14 of 24-200 px): few,
+#:   large faces;
+#: - pose: pitch +-55, yaw +-88, roll +-35 degrees (train: 35 / 80 / 30), beyond the
+#:   training range at the ends;
+#: - backgrounds: hue wheels (a procedural kind training never draws) and scikit-image's
+#:   `other` photographs, half each;
+#: - lighting: darker ambient (0.05-0.35, train 0.25-0.7), stronger light (gain 0.8-1.7,
+#:   train 0.55-1.25) of a strong colour (each channel +-40 %, train +-10 %), from grazing
+#:   directions and from below.
+SHIFTED = dict(image_size=544, aspect=(0.5, 0.8), faces=(2, 5), face_size=(70, 220),
+               pitch=55, yaw=88, roll=35, photo_family='other', photo_fraction=0.5,
+               procedural_kinds=('colour_wheel', ), light_box=((-1.5, -1.2, -1.2),
+                                                               (1.5, 1.2, -0.15)),
+               ambient=(0.05, 0.35), light_gain=(0.8, 1.7), light_colour=0.4,
+               max_overlap=0.2, unlabelled_fraction=0.0)
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -30,6 +55,9 @@ def main(argv=None):
     parser.add_argument('--val', type=int, default=60, help='number of val images')
     parser.add_argument('--other', type=int, default=0,
                         help='number of images of the differently drawn held-out split')
+    parser.add_argument('--shifted', type=int, default=0,
+                        help='number of images of the shifted held-out split (SHIFTED: its '
+                        'own image size, faces, poses, backgrounds and lighting)')
     parser.add_argument('--size', type=int, default=640, help='long image side in pixels')
     parser.add_argument('--faces', type=int, nargs=2, metavar=('MIN', 'MAX'),
                         help='faces per train / val image (default: RenderOptions.faces)')
@@ -43,12 +71,14 @@ def main(argv=None):
     own = {key: tuple(value) for key, value in (('faces', args.faces),
                                                 ('face_size', args.face_size)) if value}
     for split, count, options in (('train', args.train, own), ('val', args.val, own),
-                                  ('other', args.other, OTHER)):
+                                  ('other', args.other, OTHER),
+                                  ('shifted', args.shifted, SHIFTED)):
         if count == 0:
             continue
         start = time.perf_counter()
-        stats = generate_dataset(args.out, split, count, image_size=args.size, seed=args.seed,
-                                 workers=args.workers, cache_dir=args.cache_dir, **options)
+        options = dict(dict(image_size=args.size), **options)
+        stats = generate_dataset(args.out, split, count, seed=args.seed, workers=args.workers,
+                                 cache_dir=args.cache_dir, **options)
         seconds = time.perf_counter() - start
         if stats['skipped']:
             print(f'{split}: {count} images, {stats["faces"]} faces already in {args.out}')

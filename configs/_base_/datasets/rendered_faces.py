@@ -2,8 +2,15 @@
 # Layout: data/rendered/<split>/images/<name>.jpg; list files
 # data/rendered/annotations/<split>_annotations.txt list `<split>/<name>.json` (relative to
 # data/rendered/annotations/); each JSON's `image_path` is relative to
-# data/rendered/<split>/images/. Splits: train, val (the same distribution) and other
-# (drawn differently: other photographs, sizes and poses), the test split.
+# data/rendered/<split>/images/. Splits: train, val (the same distribution), other (drawn
+# differently: other photographs, sizes and poses), the test split, and shifted (drawn further
+# away: 544-pixel images of other shapes, 70-220 px faces, stronger pitch and yaw than
+# training's, colour-wheel and `other` photograph backgrounds, dark coloured light; see
+# SHIFTED in tools/dataset_converters/render_faces.py), tested on by tools/quickstart.sh with
+#   --cfg-options test_dataloader.dataset.ann_file=annotations/shifted_annotations.txt
+#   test_dataloader.dataset.data_prefix.img=shifted/images/
+#   test_evaluator.gt_poses_file=data/rendered/annotations/shifted_render_poses.json
+# Neither held-out split is ever trained or validated on.
 _base_ = './img2pose_faces.py'
 
 data_root = 'data/rendered/'

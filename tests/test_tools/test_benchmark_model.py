@@ -1,10 +1,10 @@
 """tools/analysis_tools/benchmark_model.py builds its five models from a recipe config and
 times them (tiny image, one repeat: the figures are the script's business, not the test's)."""
-import importlib.util
 import re
 from pathlib import Path
 
 import pytest
+from tool_scripts import load_tool
 
 from mmpose6d.models.detectors import resolve_channels_last
 
@@ -13,10 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize('config', ['r18_fpn_wider.py', 'r18_fpn_rendered_cpu.py'])
 def test_five_models_are_timed(config, capsys):
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_model', REPO / 'tools' / 'analysis_tools' / 'benchmark_model.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('analysis_tools/benchmark_model.py')
     head = 'model.roi_head.pose_head.'
     references = REPO / 'pose_references'  # the CPU config's need its data
     tool.main([str(REPO / 'configs' / 'img2pose' / config), '--size', '160', '128',

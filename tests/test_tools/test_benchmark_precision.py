@@ -1,7 +1,6 @@
 """tools/analysis_tools/benchmark_precision.py times float32 against bfloat16 inference of one
 checkpoint and reports their agreement (random weights, tiny images, one pass: the figures
 are the script's business, the test checks what it prints)."""
-import importlib.util
 import re
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
+from tool_scripts import load_tool
 
 from mmpose6d.registry import MODELS
 
@@ -39,10 +39,7 @@ def test_float32_and_bfloat16_are_timed_and_compared(tmp_path, capsys):
         images.append(str(tmp_path / f'{i}.jpg'))
         cv2.imwrite(images[-1], rng.integers(0, 255, (160, 200, 3), dtype=np.uint8))
 
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_precision', REPO / 'tools' / 'analysis_tools' / 'benchmark_precision.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('analysis_tools/benchmark_precision.py')
     tool.main([str(CONFIG), str(tmp_path / 'model.pth'), *images, '--repeat', '1',
                '--threads', '1', '--iou', '0.5', '--cfg-options'] +
               [f'{k}={v}'.replace(' ', '') for k, v in options.items()])

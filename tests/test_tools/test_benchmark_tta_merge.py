@@ -1,17 +1,12 @@
 """tools/analysis_tools/benchmark_tta_merge.py merges one image's pooled detections with the
 compiled and the numpy grouping, which must merge the same faces."""
-import importlib.util
 import re
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tool_scripts import load_tool
 
 
 def test_both_groupings_merge_the_same_faces(capsys):
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_tta_merge', REPO / 'tools' / 'analysis_tools' / 'benchmark_tta_merge.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('analysis_tools/benchmark_tta_merge.py')
     tool.main(['--boxes', '1600', '--repeat', '1', '--threads', '1'])
     out = capsys.readouterr().out
     merged = re.search(r'1600 boxes in 14 passes -> (\d+) merged faces.*both ways: True', out)

@@ -1,20 +1,13 @@
 """tools/analysis_tools/compare_test_metrics.py: held-out splits' test metrics side by side."""
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-
-TOOL = (Path(__file__).resolve().parents[2] / 'tools' / 'analysis_tools' /
-        'compare_test_metrics.py')
+from tool_scripts import load_tool
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('compare_test_metrics', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('analysis_tools/compare_test_metrics.py')
 
 
 def _write(work_dir, stamp, metrics):

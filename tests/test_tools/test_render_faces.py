@@ -1,25 +1,21 @@
 """tools/dataset_converters/render_faces.py: the splits' presets, the shifted held-out split
 (its image sizes, faces, poses, backgrounds and lighting) and its determinism by seed."""
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from tool_scripts import load_tool
 
 from mmpose6d.geometry import rotvec_to_euler
 from mmpose6d.synthesis import FaceScan, RenderOptions, render_image, sample_faces
 
 REPO = Path(__file__).resolve().parents[2]
-TOOL = REPO / 'tools' / 'dataset_converters' / 'render_faces.py'
 
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('render_faces', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('dataset_converters/render_faces.py')
 
 
 @pytest.fixture(scope='module')

@@ -4,10 +4,12 @@ The scan (BSD-3) ships in the menpo3d 0.8.6 sdist on PyPI and is fetched with pi
 It is read from its OBJ, texture and LJSON landmarks and put in img2pose's reference axes.
 """
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import cv2
 import numpy as np
+from scipy.spatial import ConvexHull
 
 from mmpose6d.geometry import FLIP_PERM_68
 from mmpose6d.utils.landmark_io import read_ljson_points
@@ -127,6 +129,12 @@ class FaceScan:
     triangle_uv: np.ndarray     # (F,3,2) texture coordinates in [0,1], v up
     textures: tuple             # (H,W,3) uint8 BGR images, largest first
     landmarks68: np.ndarray     # (68,3) iBUG order
+
+    @cached_property
+    def hull(self):
+        """Indices of the vertices on the mesh's convex hull: under any pose in front of the
+        camera the projected extremes (the face's box) are among them."""
+        return ConvexHull(self.vertices).vertices
 
     @property
     def landmarks5(self):

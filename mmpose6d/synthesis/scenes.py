@@ -82,7 +82,7 @@ def sample_faces(rng, scan, width, height, options, tries=40):
         u, v = rng.uniform(0, width), rng.uniform(0, height)
         pose = np.r_[euler_to_rotvec(euler[None])[0], (u - intrinsics[0, 2]) * tz / f,
                      (v - intrinsics[1, 2]) * tz / f, tz]
-        pix = project_points(scan.vertices, pose[None], intrinsics)[0]
+        pix = project_points(scan.vertices[scan.hull], pose[None], intrinsics)[0]
         box = np.r_[np.floor(pix.min(0)) - 1, np.ceil(pix.max(0)) + 1]
         if box[0] < 0 or box[1] < 0 or box[2] > width - 1 or box[3] > height - 1:
             continue

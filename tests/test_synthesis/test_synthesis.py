@@ -70,6 +70,22 @@ def test_scan_axes_units_and_landmark_order(scan):
     assert len(scan.triangles) > 5000 and scan.vertices[:, 2].min() < lm[:, 2].min()
 
 
+def test_hull_vertices_give_the_projected_extremes(scan):
+    """sample_faces projects only the convex hull's vertices: under any pose in front of the
+    camera their projections have the same extremes as all vertices'."""
+    hull = scan.hull
+    assert 0 < len(hull) < len(scan.vertices) / 4
+    rng = np.random.default_rng(5)
+    euler = rng.uniform(-1, 1, (300, 3)) * [90, 180, 60]
+    poses = np.concatenate([euler_to_rotvec(euler), rng.uniform(-1, 1, (300, 2)),
+                            rng.uniform(3, 40, (300, 1))], 1)
+    intrinsics = image_intrinsics(512, 384)
+    every = project_points(scan.vertices, poses, intrinsics)
+    outer = project_points(scan.vertices[hull], poses, intrinsics)
+    np.testing.assert_array_equal(outer.min(1), every.min(1))
+    np.testing.assert_array_equal(outer.max(1), every.max(1))
+
+
 def test_frontal_render_puts_landmarks_on_the_face(scan):
     width, height = 400, 300
     image = np.zeros((height, width, 3), np.uint8)

@@ -7,12 +7,12 @@ from .labels import label_errors
 from .raster import render_face
 from .scan import FaceScan, fetch_face_scan, landmarks_5
 from .scenes import RenderOptions, render_image, sample_faces, turn_hue
-from .writer import generate_dataset, split_files
+from .writer import RenderPool, generate_dataset, split_files
 
 __all__ = [
     'FaceScan', 'fetch_face_scan', 'landmarks_5', 'render_face', 'RenderOptions',
     'render_image', 'sample_faces', 'turn_hue', 'PHOTOS', 'PROCEDURAL_KINDS',
     'photo_background', 'procedural_background', 'colour_field_background',
     'colour_wheel_background',
-    'generate_dataset', 'split_files', 'label_errors'
+    'generate_dataset', 'RenderPool', 'split_files', 'label_errors'
 ]

@@ -14,29 +14,50 @@ from .scenes import RenderOptions, render_image
 _WORKER = {}
 
 
-def _init_worker(scan, out_dir, split, seed, options):
-    _WORKER.update(scan=scan, out_dir=Path(out_dir), split=split, seed=seed, options=options)
-
-
-def _init_pool_worker(*args):
+def _init_pool_worker(scan):
     torch.set_num_threads(1)  # the processes are the parallelism; more threads only contend
-    _init_worker(*args)
+    _WORKER['scan'] = scan
 
 
-def _render_one(index):
-    """Render and write image ``index`` of the worker's split; its (image_path, poses)."""
-    w = _WORKER
-    rng = np.random.default_rng([w['seed'], zlib.crc32(w['split'].encode()), index])
-    image, boxes, poses, labels, quality = render_image(w['scan'], rng, w['options'])
-    name = f'{w["split"]}_{index:06d}'
+def _render_one(task):
+    """Render and write one image, ``task = (out_dir, split, seed, options, index)``; its
+    (image_path, poses)."""
+    out_dir, split, seed, options, index = task
+    rng = np.random.default_rng([seed, zlib.crc32(split.encode()), index])
+    image, boxes, poses, labels, quality = render_image(_WORKER['scan'], rng, options)
+    name = f'{split}_{index:06d}'
     image_path = f'{name}.jpg'
-    cv2.imwrite(str(w['out_dir'] / w['split'] / 'images' / image_path), image,
+    cv2.imwrite(str(out_dir / split / 'images' / image_path), image,
                 [cv2.IMWRITE_JPEG_QUALITY, quality])
     record = {'image_path': image_path, 'bboxes': boxes.tolist(),
               'landmarks': [lm.tolist() for lm in labels]}
-    with open(w['out_dir'] / 'annotations' / w['split'] / f'{name}.json', 'w') as f:
+    with open(out_dir / 'annotations' / split / f'{name}.json', 'w') as f:
         json.dump(record, f)
     return image_path, poses.tolist()
+
+
+class RenderPool:
+    """``workers`` spawned processes holding ``scan``, started at the first :meth:`map` and
+    shared by the :func:`generate_dataset` calls given it (each split would otherwise start
+    its own, at a few seconds of imports each). Use as a context manager."""
+
+    def __init__(self, workers, scan):
+        self.workers, self.scan, self._pool = workers, scan, None
+
+    def map(self, tasks):
+        """:func:`_render_one` of each task, in order."""
+        if self._pool is None:
+            self._pool = multiprocessing.get_context('spawn').Pool(
+                self.workers, _init_pool_worker, (self.scan, ))
+        return self._pool.map(_render_one, tasks, chunksize=4)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
 
 
 def split_files(out_dir, split):
@@ -63,7 +84,7 @@ def _complete(out_dir, split, meta):
 
 
 def generate_dataset(out_dir, split, num_images, image_size=640, seed=0, workers=1,
-                     scan=None, cache_dir='data/cache', **options):
+                     scan=None, cache_dir='data/cache', pool=None, **options):
     """Render ``num_images`` images of ``split`` into ``out_dir`` in img2pose's JSON format.
 
     Writes ``<split>/images/<name>.jpg``, ``annotations/<split>/<name>.json``
@@ -74,7 +95,8 @@ def generate_dataset(out_dir, split, num_images, image_size=640, seed=0, workers
     box order), ``annotations/<split>_render_meta.json`` (the arguments; a later call with the
     same ones returns at once) and, per ``out_dir``, the scan's own ``scan_ref68.npy`` and
     ``scan_ref5.npy``. Image i of a split depends only on (seed, split, i), whatever
-    ``workers``. ``options`` are :class:`RenderOptions` fields. Returns
+    ``workers``. ``pool``: a :class:`RenderPool` (of this ``scan``) to render in instead of
+    ``workers`` processes of its own. ``options`` are :class:`RenderOptions` fields. Returns
     ``{'images', 'faces', 'skipped'}``.
     """
     out_dir = Path(out_dir)
@@ -93,14 +115,15 @@ def generate_dataset(out_dir, split, num_images, image_size=640, seed=0, workers
     meta_file.unlink(missing_ok=True)
     np.save(out_dir / 'scan_ref68.npy', scan.landmarks68)
     np.save(out_dir / 'scan_ref5.npy', scan.landmarks5)
-    init = (scan, out_dir, split, seed, opts)
-    if workers > 1:
-        context = multiprocessing.get_context('spawn')
-        with context.Pool(workers, _init_pool_worker, init) as pool:
-            results = pool.map(_render_one, range(num_images), chunksize=4)
+    tasks = [(out_dir, split, seed, opts, index) for index in range(num_images)]
+    if pool is not None:
+        results = pool.map(tasks)
+    elif workers > 1:
+        with RenderPool(workers, scan) as own:
+            results = own.map(tasks)
     else:
-        _init_worker(*init)
-        results = [_render_one(i) for i in range(num_images)]
+        _WORKER['scan'] = scan
+        results = [_render_one(task) for task in tasks]
     list_file.write_text(''.join(f'{split}/{Path(p).stem}.json\n' for p, _ in results))
     with open(poses_file, 'w') as f:
         json.dump(dict(results), f)

@@ -1,6 +1,7 @@
 """tools/dataset_converters/render_faces.py: the splits' presets, the shifted held-out split
 (its image sizes, faces, poses, backgrounds and lighting) and its determinism by seed."""
 import json
+import multiprocessing
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,23 @@ def test_shifted_split_written_deterministically(tool, tmp_path, capsys):
     assert images['a'] == images['b'] and images['a'] != images['c']
     poses = json.loads((ann / 'shifted_render_poses.json').read_text())
     assert all(1 <= len(p) <= 5 for p in poses.values())
+
+
+def test_splits_share_one_pool_and_match_one_process(tool, tmp_path, monkeypatch):
+    """With --workers 2 every split is rendered in one pool of processes (started once),
+    to the same bytes as in one process."""
+    started, get_context = [], multiprocessing.get_context
+    monkeypatch.setattr(multiprocessing, 'get_context',
+                        lambda method: started.append(method) or get_context(method))
+    base = ['--train', '2', '--val', '0', '--other', '2', '--size', '160', '--faces', '1', '2',
+            '--face-size', '40', '80', '--cache-dir', str(REPO / 'data' / 'cache')]
+    for workers in ('1', '2'):
+        tool.main([*base, '--out', str(tmp_path / workers), '--workers', workers])
+    assert started == ['spawn']  # one pool for both splits of the 2-worker run
+    for split in ('train', 'other'):
+        for image in sorted((tmp_path / '1' / split / 'images').iterdir()):
+            assert image.read_bytes() == (tmp_path / '2' / split / 'images' /
+                                          image.name).read_bytes(), image.name
 
 
 def test_render_image_is_seeded(tool, scan):

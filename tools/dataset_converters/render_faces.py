@@ -20,7 +20,7 @@ arguments is skipped.
 import argparse
 import time
 
-from mmpose6d.synthesis import generate_dataset
+from mmpose6d.synthesis import FaceScan, RenderPool, generate_dataset
 
 #: the held-out split's own distribution
 OTHER = dict(photo_family='other', photo_fraction=1.0, faces=(1, 3), face_size=(60, 240),
@@ -70,21 +70,24 @@ def main(argv=None):
     args = parser.parse_args(argv)
     own = {key: tuple(value) for key, value in (('faces', args.faces),
                                                 ('face_size', args.face_size)) if value}
-    for split, count, options in (('train', args.train, own), ('val', args.val, own),
-                                  ('other', args.other, OTHER),
-                                  ('shifted', args.shifted, SHIFTED)):
-        if count == 0:
-            continue
-        start = time.perf_counter()
-        options = dict(dict(image_size=args.size), **options)
-        stats = generate_dataset(args.out, split, count, seed=args.seed, workers=args.workers,
-                                 cache_dir=args.cache_dir, **options)
-        seconds = time.perf_counter() - start
-        if stats['skipped']:
-            print(f'{split}: {count} images, {stats["faces"]} faces already in {args.out}')
-            continue
-        print(f'{split}: {count} images, {stats["faces"]} faces in {seconds:.1f} s '
-              f'({count / seconds:.1f} images/s, {args.workers} workers)')
+    scan = FaceScan.fetch(args.cache_dir)
+    # one pool of workers for all splits, started only if a split is rendered
+    with RenderPool(args.workers, scan) as pool:
+        for split, count, options in (('train', args.train, own), ('val', args.val, own),
+                                      ('other', args.other, OTHER),
+                                      ('shifted', args.shifted, SHIFTED)):
+            if count == 0:
+                continue
+            start = time.perf_counter()
+            options = dict(dict(image_size=args.size), **options)
+            stats = generate_dataset(args.out, split, count, seed=args.seed, scan=scan,
+                                     pool=pool if args.workers > 1 else None, **options)
+            seconds = time.perf_counter() - start
+            if stats['skipped']:
+                print(f'{split}: {count} images, {stats["faces"]} faces already in {args.out}')
+                continue
+            print(f'{split}: {count} images, {stats["faces"]} faces in {seconds:.1f} s '
+                  f'({count / seconds:.1f} images/s, {args.workers} workers)')
 
 
 if __name__ == '__main__':

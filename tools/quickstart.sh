@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 CONFIG=configs/img2pose/r18_fpn_rendered_cpu.py
-ITERS=${1:-900}
+ITERS=${1:-1000}
 VAL=$(((ITERS + 3) / 4))  # 4 evaluation points, the last one at the end of training
 ITERS=$((VAL * 4))
 WORK=work_dirs/quickstart

@@ -56,15 +56,18 @@ val_evaluator = dict(type='FacePoseMetric', face_model=_base_.face_model,
 test_evaluator = dict(val_evaluator,
                       gt_poses_file=data_root + 'annotations/other_render_poses.json')
 
-# iteration-based, validated along the way for the learning curve: 900 iterations is the
+# iteration-based, validated along the way for the learning curve: 1000 iterations is the
 # quick-start's run; AdamW 1e-3 learns fastest from scratch, and the step to 1e-4 at 80 %
 # gives more than a cosine decay
-max_iters = 900
+max_iters = 1000
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters // 4)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+# training forward passes in bfloat16 where the CPU computes it natively (AVX512-BF16, AMX;
+# float32 elsewhere): a 0.7x train step on such a CPU; the pose losses stay float32
 optim_wrapper = dict(
-    type='OptimWrapper',
+    type='BFloat16OptimWrapper',
+    enabled='auto',
     optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
     clip_grad=dict(max_norm=10, norm_type=2))
 param_scheduler = [

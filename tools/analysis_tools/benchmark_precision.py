@@ -10,7 +10,7 @@ score difference and the angle between the rotations and the relative distance b
 translations of their poses.
 
     python tools/analysis_tools/benchmark_precision.py configs/img2pose/r18_fpn_rendered_cpu.py \\
-        work_dirs/quickstart/iter_900.pth data/rendered/other/images/*.jpg
+        work_dirs/quickstart/iter_1000.pth data/rendered/other/images/*.jpg
 """
 import argparse
 import time

@@ -4,13 +4,14 @@ import argparse
 import sys
 
 from mmpose6d.apis import Img2PoseInferencer
+from mmpose6d.utils.camera_args import add_camera_args, camera_from_args
 from mmpose6d.utils.checkpoint import TRUST_CHECKPOINT_HELP, CheckpointError
 
 
 def demo_parser(doc, source, source_help):
     """A parser described by the first line of ``doc``, taking the positional ``source``,
-    then the config, weights, device, score threshold, landmarks, mesh, trust and
-    inference-dtype flags."""
+    then the config, weights, device, score threshold, landmarks, mesh, trust,
+    inference-dtype and camera flags."""
     parser = argparse.ArgumentParser(description=doc.split('\n')[0])
     parser.add_argument(source, help=source_help)
     parser.add_argument('config', help='model config file')
@@ -26,16 +27,22 @@ def demo_parser(doc, source, source_help):
     parser.add_argument('--inference-dtype', choices=['bfloat16', 'float16'],
                         help='run the network under autocast of this dtype (bfloat16: faster '
                         'on CPUs with bfloat16 instructions; default: float32)')
-    return parser
+    return add_camera_args(parser)
 
 
 def build_inferencer(args, **kwargs):
-    """The inferencer of the parsed ``args`` (drawing landmarks and a mesh on request); exits
-    with the error when the checkpoint is damaged or does not fit."""
+    """The inferencer of the parsed ``args`` (drawing landmarks and a mesh on request, with
+    the camera of ``--camera`` / ``--camera-file``); exits with the error when the camera
+    file or numbers are bad, or the checkpoint is damaged or does not fit."""
+    try:
+        camera = camera_from_args(args)
+    except (FileNotFoundError, ValueError) as error:
+        sys.exit(f'error: {error}')
     try:
         inferencer = Img2PoseInferencer(args.config, args.weights, device=args.device,
                                         trust_checkpoint=args.trust_checkpoint,
-                                        inference_dtype=args.inference_dtype, **kwargs)
+                                        inference_dtype=args.inference_dtype, camera=camera,
+                                        ipd_mm=args.ipd_mm, **kwargs)
     except CheckpointError as error:
         sys.exit(f'error: {error}')
     inferencer.visualizer.draw_landmarks = args.landmarks

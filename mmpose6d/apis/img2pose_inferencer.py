@@ -18,11 +18,14 @@ from ..datasets.transforms import POSE_META_KEYS
 from ..utils.checkpoint import checkpoint_loading, read_checkpoint
 from ..utils.checkpoint_fit import check_fits_model, state_dict_of
 from ..utils.face_alignment import align_faces
+from .face_stream import FaceStream
 
 #: test-pipeline steps that read annotations; inference has none, so they are dropped
 _ANNOTATION_STEPS = ('LoadAnnotations', 'LoadPoseAnnotations', 'PoseLabelsFromLandmarks',
                      'BoxesFromPoses')
 _LOADERS = ('LoadImageFromFile', 'LoadPoseImage')
+#: the per-face outputs of a model with a ``camera`` (poses in that camera, metric distance)
+CAMERA_KEYS = ('camera_poses', 'camera_euler', 'translation_mm', 'distance_mm')
 
 
 def _type_name(step):
@@ -45,6 +48,13 @@ class Img2PoseInferencer(DetInferencer):
         inference_dtype: ``'bfloat16'`` or ``'float16'`` to run the network under autocast
             of that dtype (:class:`~mmpose6d.models.Img2Pose`'s ``inference_dtype``, e.g.
             bfloat16 on a CPU with bfloat16 instructions); None keeps the config's.
+        camera: the camera that took the images (a :class:`~mmpose6d.geometry.Camera`, a
+            dict such as ``dict(fx=, fy=, cx=, cy=, distortion=[...])`` or
+            ``dict(file=...)``, ``(fx, fy, cx, cy)`` or an OpenCV calibration file path):
+            each face then also gets its pose in that camera and its metric distance
+            (:class:`~mmpose6d.models.Img2Pose`'s ``camera``); None keeps the config's.
+        ipd_mm: the interpupillary distance (mm) the metric outputs assume (the model's
+            ``ipd_mm``; None keeps the config's, by default the adult mean 63.36 mm).
 
     ``weights`` must fit the model: missing keys (other than the pose head's config buffers),
     unexpected keys or other shapes raise a
@@ -71,7 +81,8 @@ class Img2PoseInferencer(DetInferencer):
     }
 
     def __init__(self, model=None, weights=None, device=None, palette='none',
-                 show_progress=True, trust_checkpoint=False, inference_dtype=None):
+                 show_progress=True, trust_checkpoint=False, inference_dtype=None,
+                 camera=None, ipd_mm=None):
         self.num_array_inputs = 0
         self.skipped = []
         self.weights = weights
@@ -82,6 +93,10 @@ class Img2PoseInferencer(DetInferencer):
                              palette=palette, show_progress=show_progress)
         if inference_dtype is not None:
             self.model.inference_dtype = inference_dtype
+        if camera is not None:
+            self.model.camera = camera
+        if ipd_mm is not None:
+            self.model.ipd_mm = ipd_mm
 
     def _load_weights_to_model(self, model, checkpoint, cfg):
         """Weights (which must fit the model) and class names from the checkpoint; one
@@ -310,19 +325,42 @@ class Img2PoseInferencer(DetInferencer):
     def face_outputs(pred):
         """Numpy outputs of one image's faces, as the model made them (in the original
         image): boxes, scores, labels, global poses (N,6), Euler angles (N,3) pitch/yaw/roll
-        in degrees, and the projected 68 and 5 reference points (N,68,2), (N,5,2)."""
+        in degrees, the projected 68 and 5 reference points (N,68,2), (N,5,2) and, with a
+        camera, :data:`CAMERA_KEYS`."""
         inst = pred.pred_instances.cpu().numpy()
         height, width = pred.ori_shape
         return dict(ori_shape=(int(height), int(width)), bboxes=inst.bboxes,
                     scores=inst.scores, labels=inst.labels, poses=inst.poses,
-                    euler=inst.euler, landmarks=inst.landmarks, landmarks5=inst.landmarks5)
+                    euler=inst.euler, landmarks=inst.landmarks, landmarks5=inst.landmarks5,
+                    **{k: inst[k] for k in CAMERA_KEYS if k in inst})
 
     @staticmethod
     def pred2dict(faces, return_points5=False):
         """JSON-ready prediction of one image (lists): ``ori_shape`` [h, w], ``bboxes``
         (N,4), ``scores``, ``labels``, ``poses`` (N,6) ``[rx, ry, rz, tx, ty, tz]`` in the
         camera ``image_intrinsics(w, h)``, ``euler`` (N,3) pitch/yaw/roll in degrees,
-        ``landmarks`` (N,68,2) and, with ``return_points5``, ``landmarks5`` (N,5,2)."""
+        ``landmarks`` (N,68,2), with ``return_points5`` ``landmarks5`` (N,5,2) and, with a
+        camera, in that camera: ``camera_poses`` (N,6), ``camera_euler`` (N,3),
+        ``translation_mm`` (N,3) and ``distance_mm`` (N,), the distance from the camera
+        centre to the face's reference origin, the reference scaled to the model's
+        ``ipd_mm``."""
         keys = ['ori_shape', 'bboxes', 'scores', 'labels', 'poses', 'euler', 'landmarks']
         keys += ['landmarks5'] if return_points5 else []
+        keys += [k for k in CAMERA_KEYS if k in faces]
         return {k: np.asarray(faces[k]).tolist() for k in keys}
+
+    def stream(self, pred_score_thr=0.5, smooth=True, fps=30.0, **tracker_args):
+        """A :class:`~mmpose6d.apis.FaceStream` of this inferencer for one video: frames
+        (BGR arrays) in one at a time, with optional timestamps (seconds); each frame's
+        faces out with track IDs, raw and smoothed poses, continuous Euler angles, boxes,
+        scores and the landmarks of the smoothed pose. ``smooth=False`` tracks without
+        smoothing; ``fps`` times frames given without timestamps; ``tracker_args`` go to
+        :class:`~mmpose6d.tracking.FaceTracker` (filters, gates, ``max_misses``,
+        ``new_track_score``, ``pose_keys``). Example::
+
+            stream = inferencer.stream(pred_score_thr=0.5)
+            for frame in frames:
+                faces = stream(frame)   # faces['track_ids'], faces['smoothed_poses'], ...
+        """
+        return FaceStream(self, pred_score_thr=pred_score_thr, smooth=smooth, fps=fps,
+                          **tracker_args)

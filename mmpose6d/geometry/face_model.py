@@ -5,7 +5,8 @@ import torch
 
 from ..utils.array_io import DEFAULT_REFERENCE5, DEFAULT_REFERENCE68, load_array
 from ._backend import numpy_or_torch, to_numpy
-from .pose import image_intrinsics, pose_to_bbox, project_points
+from .camera import ADULT_IPD_MM, millimetres_per_unit, poses_in_camera
+from .pose import image_intrinsics, landmarks_to_bbox, pose_to_bbox, project_points
 from .rotation import rotvec_to_euler
 
 
@@ -70,6 +71,31 @@ class FaceModel:
             euler=rotvec_to_euler(poses[:, :3]).float(),
             landmarks=project_points(_like(self.reference68, poses), poses, k_img).float(),
             landmarks5=project_points(_like(self.reference5, poses), poses, k_img).float())
+
+    def camera_outputs(self, landmarks, rotvecs, camera, ipd_mm=ADULT_IPD_MM):
+        """Per-face outputs in the user's :class:`~mmpose6d.geometry.Camera`, from the
+        projected 68-point reference (N,68,2) in the image that camera took (the model's
+        ``landmarks``) and initial rotations (N,3) (the model's): ``camera_poses`` (N,6) the
+        poses in that camera (:func:`~mmpose6d.geometry.poses_in_camera`), ``camera_euler``
+        (N,3) their pitch, yaw, roll in degrees, ``translation_mm`` (N,3) their translation
+        in millimetres with the reference scaled to eye centres ``ipd_mm`` apart, and
+        ``distance_mm`` (N,) its length: the distance from the camera centre to the
+        reference's origin (the landmarks' centroid for the project's references). Float32
+        tensors on the landmarks' device, computed in float64."""
+        poses = poses_in_camera(landmarks, self.reference68, camera, rotvecs)
+        translation_mm = poses[:, 3:] * millimetres_per_unit(self.reference68, ipd_mm)
+        return dict(camera_poses=poses.float(), camera_euler=rotvec_to_euler(poses[:, :3]).float(),
+                    translation_mm=translation_mm.float(),
+                    distance_mm=translation_mm.norm(dim=1).float())
+
+    def camera_boxes(self, poses, image_wh, camera):
+        """The face box (N,4) of each pose (N,6) in ``camera`` (its 68 reference points
+        projected through it, distortion included, boxed by the box rule), float64 numpy:
+        the ground-truth boxes of faces posed in a user's camera."""
+        poses = to_numpy(poses, np.float64).reshape(-1, 6)
+        points = camera.project(self.reference68, poses)
+        return landmarks_to_bbox(points, poses[:, 2], to_numpy(image_wh, np.float64),
+                                 **self.box_factors)
 
 
 def _reference(value, num_points, name):

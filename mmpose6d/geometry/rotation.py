@@ -187,3 +187,45 @@ def rotation_angle_deg(rotvecs_a, rotvecs_b):
     rel = rotvec_to_matrix_t(rotvecs_a).transpose(-1, -2) @ rotvec_to_matrix_t(rotvecs_b)
     cos = (rel.diagonal(dim1=-2, dim2=-1).sum(-1) - 1) / 2
     return torch.rad2deg(torch.arccos(torch.clamp(cos, -1.0, 1.0)))
+
+
+@numpy_or_torch
+def relative_rotvec(rotvecs_a, rotvecs_b):
+    """Rotation vectors (..., 3) of ``R_a^T R_b``: the step from a to b in a's own frame
+    (``R_b = R_a R(step)``), the tangent vector at a that the pose filters smooth."""
+    rel = rotvec_to_matrix_t(rotvecs_a).transpose(-1, -2) @ rotvec_to_matrix_t(rotvecs_b)
+    return matrix_to_rotvec_t(rel)
+
+
+@numpy_or_torch
+def compose_rotvec(rotvecs, steps):
+    """Rotation vectors (..., 3) of ``R(rotvecs) R(steps)``: a step in the rotation's own
+    frame taken (the inverse of :func:`relative_rotvec`)."""
+    return matrix_to_rotvec_t(rotvec_to_matrix_t(rotvecs) @ rotvec_to_matrix_t(steps))
+
+
+def equivalent_euler_t(euler):
+    """Torch core of :func:`continuous_euler`'s second triple: ``(p + 180, 180 - y, r + 180)``
+    gives the same matrix as ``(p, y, r)`` in ``R = Rx(-p) Ry(y) Rz(r)``, because
+    ``Rx(180) Ry(180 - y) Rz(180) = Ry(y)``."""
+    pitch, yaw, roll = euler.unbind(-1)
+    return torch.stack([pitch + 180, 180 - yaw, roll + 180], -1)
+
+
+@numpy_or_torch
+def continuous_euler(euler, previous):
+    """Pitch, yaw, roll (N,3) in degrees that continue ``previous`` (N,3): of the two
+    triples of each rotation (``euler``, e.g. :func:`rotvec_to_euler`'s with |yaw| <= 90,
+    and ``(p + 180, 180 - y, r + 180)``), each angle shifted by the multiple of 360 nearest
+    ``previous``, the triple closer to ``previous`` (sum of squared differences).
+
+    Angles reported frame after frame this way run on through |yaw| > 90 and past +-180
+    instead of flipping. At |yaw| = 90 itself only ``pitch - roll`` (yaw +90) or
+    ``pitch + roll`` (yaw -90) is defined (gimbal lock), so pitch and roll may turn there.
+    """
+    candidates = torch.stack([euler, equivalent_euler_t(euler)], -2)
+    previous = previous[..., None, :]
+    unwrapped = candidates + 360 * torch.round((previous - candidates) / 360)
+    closer = ((unwrapped - previous)**2).sum(-1).argmin(-1)
+    index = closer[..., None, None].expand(*closer.shape, 1, 3)
+    return torch.gather(unwrapped, -2, index)[..., 0, :]

@@ -28,6 +28,12 @@ class RenderOptions:
     per-channel BGR factors in ``1 +- light_colour``. ``hue_fraction`` of the images get
     their hue turned (the faces' too) by up to +-``hue_shift`` turns and their saturation
     scaled by 0.6-1.4 after the photometric changes.
+
+    Camera: None, each image of a random size (``image_size``, ``aspect``, either
+    orientation) seen by its image camera ``image_intrinsics(w, h)`` (f = w + h), as
+    img2pose assumes; or ``(width, height, fx, fy, cx, cy)``: every image ``width`` x
+    ``height`` seen by that pinhole camera (``image_size`` and ``aspect`` unused), e.g. to
+    measure poses in a user's camera.
     """
     image_size: int = 640
     aspect: tuple = (0.6, 1.0)
@@ -50,6 +56,19 @@ class RenderOptions:
     light_colour: float = 0.1
     hue_fraction: float = 0.0
     hue_shift: float = 0.5
+    camera: tuple = None
+
+
+def render_intrinsics(width, height, options):
+    """The camera matrix (3,3) through which :func:`render_image` draws a ``width`` x
+    ``height`` image: ``options.camera``'s, or the image camera ``image_intrinsics(w, h)``."""
+    if options.camera is None:
+        return image_intrinsics(width, height)
+    camera_width, camera_height, fx, fy, cx, cy = options.camera
+    if (width, height) != (camera_width, camera_height):
+        raise ValueError(f'RenderOptions.camera is for {camera_width} x {camera_height} images, '
+                         f'not {width} x {height}')
+    return np.array([[fx, 0, cx], [0, fy, cy], [0, 0, 1]], np.float64)
 
 
 def _overlap(box, other):
@@ -64,10 +83,10 @@ def _overlap(box, other):
 
 def sample_faces(rng, scan, width, height, options, tries=40):
     """Up to ``options.faces`` global poses (N,6), in the camera of a ``width`` x ``height``
-    image, of faces fully inside it whose projected extents overlap by at most
-    ``options.max_overlap``; returned with those extents (N,4)."""
-    intrinsics = image_intrinsics(width, height)
-    f = intrinsics[0, 0]
+    image (:func:`render_intrinsics`), of faces fully inside it whose projected extents
+    overlap by at most ``options.max_overlap``; returned with those extents (N,4)."""
+    intrinsics = render_intrinsics(width, height, options)
+    (fx, _, cx), (_, fy, cy) = intrinsics[:2]
     head = np.ptp(scan.vertices[:, 1])
     low, high = options.face_size
     high = max(low, min(high, 0.9 * min(width, height)))
@@ -78,10 +97,10 @@ def sample_faces(rng, scan, width, height, options, tries=40):
             break
         size = np.exp(rng.uniform(np.log(low), np.log(high)))
         euler = rng.uniform(-1, 1, 3) * [options.pitch, options.yaw, options.roll]
-        tz = f * head / size
+        tz = fy * head / size
         u, v = rng.uniform(0, width), rng.uniform(0, height)
-        pose = np.r_[euler_to_rotvec(euler[None])[0], (u - intrinsics[0, 2]) * tz / f,
-                     (v - intrinsics[1, 2]) * tz / f, tz]
+        pose = np.r_[euler_to_rotvec(euler[None])[0], (u - cx) * tz / fx, (v - cy) * tz / fy,
+                     tz]
         pix = project_points(scan.vertices[scan.hull], pose[None], intrinsics)[0]
         box = np.r_[np.floor(pix.min(0)) - 1, np.ceil(pix.max(0)) + 1]
         if box[0] < 0 or box[1] < 0 or box[2] > width - 1 or box[3] > height - 1:
@@ -96,16 +115,20 @@ def sample_faces(rng, scan, width, height, options, tries=40):
 def render_image(scan, rng, options):
     """One synthetic image and its labels.
 
-    Every face is the scan with a global pose seen by the image's camera (f = w + h, centre
-    (w // 2, h // 2)), drawn far first, so nearer faces occlude farther ones. Returns the
-    image ((H,W,3) or grayscale (H,W) uint8), the faces' silhouette boxes (N,4 int, the
-    occluded part included), their exact poses (N,6), their landmark labels (the scan's
-    68 or 5 landmarks projected by the same camera, or 5 x -1 for an unlabelled face) and
-    a JPEG quality.
+    Every face is the scan with a global pose seen by the image's camera
+    (:func:`render_intrinsics`: by default f = w + h, centre (w // 2, h // 2)), drawn far
+    first, so nearer faces occlude farther ones. Returns the image ((H,W,3) or grayscale
+    (H,W) uint8), the faces' silhouette boxes (N,4 int, the occluded part included), their
+    exact poses (N,6), their landmark labels (the scan's 68 or 5 landmarks projected by the
+    same camera, or 5 x -1 for an unlabelled face) and a JPEG quality.
     """
-    long_side = options.image_size
-    short_side = int(round(long_side * rng.uniform(*options.aspect)))
-    width, height = (long_side, short_side) if rng.random() < 0.5 else (short_side, long_side)
+    if options.camera is None:
+        long_side = options.image_size
+        short_side = int(round(long_side * rng.uniform(*options.aspect)))
+        width, height = ((long_side, short_side) if rng.random() < 0.5 else
+                         (short_side, long_side))
+    else:
+        width, height = (int(v) for v in options.camera[:2])
     if rng.random() < options.photo_fraction:
         image = photo_background(rng, height, width, options.photo_family)
     else:
@@ -114,7 +137,7 @@ def render_image(scan, rng, options):
         image = procedural_background(rng, height, width, kind)
     poses, _ = sample_faces(rng, scan, width, height, options)
     poses = poses[np.argsort(-poses[:, 5])]  # far first
-    intrinsics = image_intrinsics(width, height)
+    intrinsics = render_intrinsics(width, height, options)
     kept, boxes = [], []
     for i, pose in enumerate(poses):
         light = rng.uniform(*options.light_box)

@@ -8,6 +8,8 @@ import cv2
 import numpy as np
 import torch
 
+from mmpose6d.geometry import Camera
+
 from .scan import SCAN_PACKAGE, SCAN_VERSION, FaceScan
 from .scenes import RenderOptions, render_image
 
@@ -60,6 +62,12 @@ class RenderPool:
             self._pool.join()
 
 
+def camera_file(out_dir, split):
+    """Where :func:`generate_dataset` writes the camera of a split rendered with
+    ``RenderOptions.camera`` (JSON, :meth:`mmpose6d.geometry.Camera.from_file` reads it)."""
+    return Path(out_dir) / 'annotations' / f'{split}_camera.json'
+
+
 def split_files(out_dir, split):
     """The split-level outputs of :func:`generate_dataset`: list file, render poses, meta."""
     ann = Path(out_dir) / 'annotations'
@@ -93,16 +101,19 @@ def generate_dataset(out_dir, split, num_images, image_size=640, seed=0, workers
     the list file ``annotations/<split>_annotations.txt``, the exact global poses
     ``annotations/<split>_render_poses.json`` (``{image_path: [[rx,ry,rz,tx,ty,tz], ...]}`` in
     box order), ``annotations/<split>_render_meta.json`` (the arguments; a later call with the
-    same ones returns at once) and, per ``out_dir``, the scan's own ``scan_ref68.npy`` and
-    ``scan_ref5.npy``. Image i of a split depends only on (seed, split, i), whatever
-    ``workers``. ``pool``: a :class:`RenderPool` (of this ``scan``) to render in instead of
-    ``workers`` processes of its own. ``options`` are :class:`RenderOptions` fields. Returns
-    ``{'images', 'faces', 'skipped'}``.
+    same ones returns at once), with ``camera=(width, height, fx, fy, cx, cy)`` the camera
+    the split was rendered in (:func:`camera_file`) and, per ``out_dir``, the scan's own
+    ``scan_ref68.npy`` and ``scan_ref5.npy``. Image i of a split depends only on (seed,
+    split, i), whatever ``workers``. ``pool``: a :class:`RenderPool` (of this ``scan``) to
+    render in instead of ``workers`` processes of its own. ``options`` are
+    :class:`RenderOptions` fields. Returns ``{'images', 'faces', 'skipped'}``.
     """
     out_dir = Path(out_dir)
     opts = RenderOptions(image_size=image_size, **options)
+    # no camera, no meta entry: splits rendered before RenderOptions had one stay complete
     meta = {'split': split, 'num_images': num_images, 'seed': seed,
-            'scan': f'{SCAN_PACKAGE}-{SCAN_VERSION}/james', **vars(opts)}
+            'scan': f'{SCAN_PACKAGE}-{SCAN_VERSION}/james',
+            **{k: v for k, v in vars(opts).items() if not (k == 'camera' and v is None)}}
     meta = json.loads(json.dumps(meta))  # tuples as lists, as read back
     list_file, poses_file, meta_file = split_files(out_dir, split)
     if _complete(out_dir, split, meta):
@@ -115,6 +126,10 @@ def generate_dataset(out_dir, split, num_images, image_size=640, seed=0, workers
     meta_file.unlink(missing_ok=True)
     np.save(out_dir / 'scan_ref68.npy', scan.landmarks68)
     np.save(out_dir / 'scan_ref5.npy', scan.landmarks5)
+    if opts.camera is not None:
+        width, height, fx, fy, cx, cy = opts.camera
+        Camera.from_intrinsics(fx, fy, cx, cy, image_size=(width, height)).save(
+            camera_file(out_dir, split))
     tasks = [(out_dir, split, seed, opts, index) for index in range(num_images)]
     if pool is not None:
         results = pool.map(tasks)

@@ -1,5 +1,7 @@
 """mmdet's local visualizer drawing img2pose faces: box, score, pose axes; landmarks and a
 mesh on request."""
+from itertools import repeat
+
 import numpy as np
 from mmdet.visualization import DetLocalVisualizer
 
@@ -11,9 +13,10 @@ from .draw import draw_boxes, draw_mesh, draw_points, draw_pose_axes, reference_
 @VISUALIZERS.register_module()
 class Img2PoseLocalVisualizer(DetLocalVisualizer):
     """Draws each face so that it stays visible: its box (thin, in the dataset palette's
-    colour) with the score as ``0.93``, and, for instances with ``poses`` (N,6), the pose
-    axes (x red, y green, z blue) from the face's reference origin, projected by the camera
-    ``image_intrinsics(w, h)`` of the drawn image. On request, for instances with
+    colour) with the score as ``0.93`` (``#3 0.93`` for instances with ``track_ids``), and,
+    for instances with ``poses`` (N,6), the pose axes (x red, y green, z blue) from the
+    face's reference origin, projected by the camera ``image_intrinsics(w, h)`` of the drawn
+    image. On request, for instances with
     ``landmarks`` (N,68,2) (the model's projected references, or annotated ones): the points
     and a translucent mesh. Used by ``tools/test.py --show-dir``, the
     inferencer and the demos.
@@ -72,6 +75,9 @@ class Img2PoseLocalVisualizer(DetLocalVisualizer):
         if 'bboxes' in instances:
             texts = [f'{s:.2f}' for s in np.asarray(instances.scores)] \
                 if 'scores' in instances else None
+            if 'track_ids' in instances:
+                texts = [f'#{i} {t}' if t else f'#{i}'
+                         for i, t in zip(np.asarray(instances.track_ids), texts or repeat(''))]
             draw_boxes(bgr, np.asarray(instances.bboxes), color[::-1], self.box_thickness,
                        texts)
         if 'landmarks' in instances:

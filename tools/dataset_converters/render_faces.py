@@ -1,8 +1,8 @@
 """Render the bundled synthetic face dataset (img2pose JSON format, exact render poses).
 
     python tools/dataset_converters/render_faces.py --out data/rendered --train 300 --val 60 \
-        [--other 60] [--shifted 60] [--size 640] [--faces 1 6] [--face-size 30 250] \
-        [--workers 2] [--seed 0]
+        [--other 60] [--shifted 60] [--camera-split 30 --camera W H FX FY CX CY] [--size 640] \
+        [--faces 1 6] [--face-size 30 250] [--workers 2] [--seed 0]
 
 Every face is seen by its image's camera, on scikit-image's photographs or procedural
 backgrounds. Splits: ``train`` and ``val`` (the same distribution), and ``other``, a held-out
@@ -10,8 +10,12 @@ split drawn differently (photographs the others never use, 1-3 faces of 60-240 p
 to 60 degrees) to check that a model did not learn one distribution, and ``shifted``, a
 second held-out split drawn further away (:data:`SHIFTED`: its own image size and aspect
 ratios, larger faces, stronger pitch and yaw than training's, colour-wheel and `other`
-photograph backgrounds, dark coloured lighting). ``--faces`` and ``--face-size`` set the
-train and val splits' faces per image and head heights in pixels. Writes
+photograph backgrounds, dark coloured lighting). ``camera``, with ``--camera-split N``:
+the `other` split's distribution seen by the camera ``--camera`` (every image W x H, focal
+lengths FX, FY and principal point CX, CY in pixels) instead of each image's f = w + h
+camera, its camera written next to its poses (``annotations/camera_camera.json``), to test
+poses in a user's camera (``tools/test.py --camera-file``). ``--faces`` and ``--face-size``
+set the train and val splits' faces per image and head heights in pixels. Writes
 ``<out>/<split>/images``, ``<out>/annotations/<split>/*.json``,
 ``<out>/annotations/<split>_annotations.txt`` and ``<split>_render_poses.json`` (see
 :func:`mmpose6d.synthesis.generate_dataset`). A split already complete with the same
@@ -48,6 +52,15 @@ SHIFTED = dict(image_size=544, aspect=(0.5, 0.8), faces=(2, 5), face_size=(70, 2
                max_overlap=0.2, unlabelled_fraction=0.0)
 
 
+def _camera(values):
+    """``RenderOptions.camera`` of ``--camera``: integral image size, float intrinsics."""
+    width, height, *intrinsics = values
+    if width != int(width) or height != int(height) or width <= 0 or height <= 0:
+        raise SystemExit(f'--camera: the image size must be positive integers, got {width} x '
+                         f'{height}')
+    return (int(width), int(height), *intrinsics)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--out', default='data/rendered')
@@ -58,6 +71,13 @@ def main(argv=None):
     parser.add_argument('--shifted', type=int, default=0,
                         help='number of images of the shifted held-out split (SHIFTED: its '
                         'own image size, faces, poses, backgrounds and lighting)')
+    parser.add_argument('--camera-split', type=int, default=0,
+                        help='number of images of the `camera` split: the other split seen by '
+                        'the camera --camera')
+    parser.add_argument('--camera', type=float, nargs=6, default=(640, 480, 672, 672, 352, 216),
+                        metavar=('W', 'H', 'FX', 'FY', 'CX', 'CY'),
+                        help='the camera of the `camera` split (default: 640 x 480, a wide '
+                        'angle: f = 0.6 (w + h), principal point off centre)')
     parser.add_argument('--size', type=int, default=640, help='long image side in pixels')
     parser.add_argument('--faces', type=int, nargs=2, metavar=('MIN', 'MAX'),
                         help='faces per train / val image (default: RenderOptions.faces)')
@@ -75,7 +95,9 @@ def main(argv=None):
     with RenderPool(args.workers, scan) as pool:
         for split, count, options in (('train', args.train, own), ('val', args.val, own),
                                       ('other', args.other, OTHER),
-                                      ('shifted', args.shifted, SHIFTED)):
+                                      ('shifted', args.shifted, SHIFTED),
+                                      ('camera', args.camera_split,
+                                       dict(OTHER, camera=_camera(args.camera)))):
             if count == 0:
                 continue
             start = time.perf_counter()

@@ -6,8 +6,8 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from mmpose6d.geometry import (FaceModel, box_iou, rotation_angle_deg, rotvec_to_euler, to_numpy,
-                               wrap_degrees)
+from mmpose6d.geometry import (Camera, FaceModel, box_iou, rotation_angle_deg, rotvec_to_euler,
+                               to_numpy, wrap_degrees)
 from mmpose6d.registry import METRICS
 
 from ..functional import voc_ap
@@ -42,6 +42,12 @@ class FacePoseMetric(BaseMetric):
     :class:`~mmpose6d.geometry.FaceModel`'s arguments, None: its defaults; the model's), i.e.
     the boxes the model is trained to output.
 
+    ``camera``: None, or the camera that took the images (anything
+    :meth:`~mmpose6d.geometry.Camera.build` takes): the ground-truth poses are then poses in
+    that camera, their boxes the face model's projected through it (distortion included),
+    and the errors are those of the model's poses in it, ``camera_poses`` and
+    ``camera_euler`` (a model given the same ``camera``: ``tools/test.py --camera``).
+
     Reports ``AP50``, ``pitch``/``yaw``/``roll``/``mae`` (mean absolute Euler error in degrees,
     AFLW convention), ``rot_err`` (mean geodesic angle, degrees) and ``trans_err`` (mean
     ``|t - t_gt| / |t_gt|``) over the true positives.
@@ -52,10 +58,12 @@ class FacePoseMetric(BaseMetric):
                  face_model=None,
                  gt_poses_file=None,
                  iou_thr=0.5,
+                 camera=None,
                  collect_device='cpu',
                  prefix=None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.face_model = FaceModel.build(face_model)
+        self.camera = Camera.build(camera)
         self.iou_thr = iou_thr
         self.gt_table = None
         if gt_poses_file is not None:
@@ -76,17 +84,27 @@ class FacePoseMetric(BaseMetric):
         raise KeyError(f'{sample["img_path"]}: no entry in the gt poses file')
 
     def process(self, data_batch, data_samples):
+        poses_key, euler_key = (('poses', 'euler') if self.camera is None else
+                                ('camera_poses', 'camera_euler'))
         for sample in data_samples:
             pred = sample['pred_instances']
             height, width = sample['ori_shape']
+            image_wh = np.array([width, height], np.float64)
             gt_poses = self._gt_poses(sample)
             gt_poses = gt_poses[np.isfinite(gt_poses).all(1)]
-            gt_boxes = self.face_model.boxes(gt_poses, np.array([width, height], np.float64))
+            if self.camera is None:
+                gt_boxes = self.face_model.boxes(gt_poses, image_wh)
+            else:
+                if poses_key not in pred:
+                    raise KeyError(f'FacePoseMetric(camera=...) scores the poses in that camera, '
+                                   f'but the predictions have no {poses_key}: give the model '
+                                   'the camera too (tools/test.py --camera does both)')
+                gt_boxes = self.face_model.camera_boxes(gt_poses, image_wh, self.camera)
             self.results.append(
                 dict(boxes=to_numpy(pred['bboxes']).reshape(-1, 4),
                      scores=to_numpy(pred['scores']),
-                     poses=to_numpy(pred['poses'], np.float64).reshape(-1, 6),
-                     euler=to_numpy(pred['euler'], np.float64).reshape(-1, 3),
+                     poses=to_numpy(pred[poses_key], np.float64).reshape(-1, 6),
+                     euler=to_numpy(pred[euler_key], np.float64).reshape(-1, 3),
                      gt_boxes=gt_boxes,
                      gt_poses=gt_poses))
 

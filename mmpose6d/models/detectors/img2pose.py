@@ -6,6 +6,8 @@ from mmengine.dist import all_reduce
 from mmengine.logging import print_log
 from mmengine.structures import BaseDataElement, InstanceData
 
+from mmpose6d.geometry import ADULT_IPD_MM, Camera
+from mmpose6d.geometry.camera import checked_ipd_mm
 from mmpose6d.ops import RoIAlign
 from mmpose6d.registry import MODELS
 
@@ -58,14 +60,29 @@ class Img2Pose(TwoStageDetector):
             half-precision network, so they differ from float32's (measured by
             ``tools/analysis_tools/benchmark_precision.py``). Training is unaffected (see
             ``--amp``).
+        camera: None, or the user's camera (:meth:`mmpose6d.geometry.Camera.build`: a
+            ``Camera``, ``dict(fx=, fy=, cx=, cy=[, distortion=[...]][, image_size=(w, h)])``,
+            ``dict(file='calib.yml')``, ``(fx, fy, cx, cy)`` or a calibration file), the camera
+            that took the images; settable on a built model (the inferencer's ``camera``).
+            ``predict`` then adds to each sample's ``pred_instances`` the faces' poses in that
+            camera (:meth:`~mmpose6d.geometry.FaceModel.camera_outputs`): ``camera_poses``
+            (N,6) solved from the predicted ``landmarks`` (undistorted) with that camera,
+            ``camera_euler`` (N,3), ``translation_mm`` (N,3) and ``distance_mm`` (N,). The
+            images and every other output are unchanged: only their interpretation is.
+        ipd_mm: the interpupillary distance in millimetres the face model is scaled to for
+            ``translation_mm`` / ``distance_mm``: the adult mean
+            (:data:`~mmpose6d.geometry.ADULT_IPD_MM`, Dodgson 2004) by default, whose spread
+            makes the distances uncertain by about 6 %; the subject's own when known.
         **kwargs: :class:`~mmdet.models.TwoStageDetector`'s arguments.
     """
 
     def __init__(self, *args, val_loss=None, channels_last=False, inference_dtype=None,
-                 **kwargs):
+                 camera=None, ipd_mm=ADULT_IPD_MM, **kwargs):
         super().__init__(*args, **kwargs)
         self._warned_emulated_bf16 = False
         self.inference_dtype = inference_dtype
+        self.camera = camera
+        self.ipd_mm = ipd_mm
         self.val_loss = val_loss
         self.channels_last = channels_last = resolve_channels_last(channels_last)
         if channels_last:
@@ -94,6 +111,25 @@ class Img2Pose(TwoStageDetector):
         self._inference_dtype = dtype
 
     @property
+    def camera(self):
+        """None or the user's :class:`~mmpose6d.geometry.Camera`: see the class; settable on
+        a built model with any form ``Camera.build`` takes."""
+        return self._camera
+
+    @camera.setter
+    def camera(self, camera):
+        self._camera = Camera.build(camera)
+
+    @property
+    def ipd_mm(self):
+        """The interpupillary distance (mm) of the metric outputs: see the class."""
+        return self._ipd_mm
+
+    @ipd_mm.setter
+    def ipd_mm(self, ipd_mm):
+        self._ipd_mm = checked_ipd_mm(ipd_mm)
+
+    @property
     def face_model(self):
         """The model's :class:`~mmpose6d.geometry.FaceModel` (its pose head's): the references
         and box rule its boxes, landmarks and pose losses use."""
@@ -105,7 +141,34 @@ class Img2Pose(TwoStageDetector):
         return super().extract_feat(batch_inputs)
 
     def predict(self, batch_inputs, batch_data_samples, rescale=True):
-        """``TwoStageDetector.predict``, under autocast to ``inference_dtype`` when set."""
+        """``TwoStageDetector.predict``, under autocast to ``inference_dtype`` when set;
+        with a ``camera``, the faces' poses in it added (:meth:`add_camera_outputs`, in full
+        precision after the network)."""
+        if self.camera is not None and not rescale:
+            raise ValueError('camera poses are solved from the landmarks in the original '
+                             'image: predict needs rescale=True')
+        samples = self._predict_network(batch_inputs, batch_data_samples, rescale)
+        if self.camera is not None:
+            self.add_camera_outputs(samples)
+        return samples
+
+    def add_camera_outputs(self, samples):
+        """Add ``camera_poses``, ``camera_euler``, ``translation_mm`` and ``distance_mm`` to
+        each sample's ``pred_instances`` (faces of every sample solved together), from its
+        ``landmarks`` in the original image (``ori_shape``, which must be the camera's
+        image size when it has one) and its ``poses``' rotations as the start."""
+        for sample in samples:
+            height, width = sample.ori_shape[:2]
+            self.camera.check_image_size(width, height)
+        preds = [sample.pred_instances for sample in samples]
+        outputs = self.face_model.camera_outputs(
+            torch.cat([p.landmarks for p in preds]), torch.cat([p.poses[:, :3] for p in preds]),
+            self.camera, self.ipd_mm)
+        counts = [len(p) for p in preds]
+        for i, pred in enumerate(preds):
+            pred.set_data({k: v.split(counts)[i] for k, v in outputs.items()})
+
+    def _predict_network(self, batch_inputs, batch_data_samples, rescale):
         if self.inference_dtype is None:
             return super().predict(batch_inputs, batch_data_samples, rescale)
         device = batch_inputs.device.type

@@ -40,7 +40,8 @@ class Img2PoseTTAModel(BaseTTAModel):
     order), keeping every voted box unless ``max_per_img`` is set. Beyond the original, each
     merged face also gets a pose: the weighted mean (:func:`merge_poses`) of its group's
     poses, un-flipped, with the model's face outputs of it in the original image
-    (:meth:`~mmpose6d.geometry.FaceModel.face_outputs`). Outputs are sorted by voted score.
+    (:meth:`~mmpose6d.geometry.FaceModel.face_outputs`) and, when the model has a
+    ``camera``, its poses in that camera. Outputs are sorted by voted score.
 
     Args:
         tta_cfg: ``dict(iou_thr=0.6, max_per_img=None)``.
@@ -81,4 +82,6 @@ class Img2PoseTTAModel(BaseTTAModel):
             poses=merged_poses.to(dtype=poses.dtype),
             **self.module.face_model.face_outputs(merged_poses,
                                                   merged_poses.new_tensor([width, height])))
+        if getattr(self.module, 'camera', None) is not None:
+            self.module.add_camera_outputs([result])
         return result

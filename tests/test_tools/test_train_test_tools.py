@@ -19,6 +19,7 @@ from bad_inputs import WritesMarker
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from mmpose6d.engine import native_bfloat16
 from mmpose6d.models.detectors import resolve_channels_last
 from mmpose6d.registry import MODELS
 from mmpose6d.utils.checkpoint import read_checkpoint
@@ -146,19 +147,24 @@ def test_wider_recipe_trains_on_the_validation_loss(tree):
     assert len(list((tree / 'work_dirs' / 'wider').glob('best_val_loss_epoch_*.pth'))) == 1
 
 
-def test_benchmark_train_step_times_both_layouts(tree):
+def test_benchmark_train_step_times_layouts_and_precisions(tree):
     """tools/analysis_tools/benchmark_train_step.py on the CPU config's own (tiny) training
-    data: one row per memory layout, the configured one ('auto' on this CPU) marked."""
+    data: the configured step ('auto' layout and precision on this CPU) first, then the
+    other layout and the other precision (the config trains with BFloat16OptimWrapper), each
+    with its ratio to the configured one."""
     out = _run([sys.executable, 'tools/analysis_tools/benchmark_train_step.py', CONFIG,
                 '--steps', '2', '--warmup', '1', '--threads', '1'], tree)
-    rows = re.findall(r'^(NCHW|channels-last)( \(configured\))?\s+([\d.]+)\s+([\d.]+)$', out,
-                      re.M)
-    assert len(rows) == 2 and {r[0] for r in rows} == {'NCHW', 'channels-last'}, out
-    assert all(float(mean) > 0 and float(median) > 0 for *_, mean, median in rows)
-    configured = 'channels-last' if resolve_channels_last('auto') else 'NCHW'
-    assert rows[0][:2] == (configured, ' (configured)') and not rows[1][1]
-    assert re.search(r'^(NCHW|channels-last) vs (NCHW|channels-last): [\d.]+x the mean time$',
-                     out, re.M)
+    rows = re.findall(r'^(NCHW|channels-last), (float32|bfloat16)( \(configured\))?\s+'
+                      r'([\d.]+)\s+([\d.]+)\s+([\d.]+)x$', out, re.M)
+    layout = 'channels-last' if resolve_channels_last('auto') else 'NCHW'
+    other_layout = 'NCHW' if layout == 'channels-last' else 'channels-last'
+    precision = 'bfloat16' if native_bfloat16('cpu') else 'float32'
+    other_precision = 'float32' if precision == 'bfloat16' else 'bfloat16'
+    assert [row[:3] for row in rows] == [(layout, precision, ' (configured)'),
+                                         (other_layout, precision, ''),
+                                         (layout, other_precision, '')], out
+    assert all(float(mean) > 0 and float(median) > 0 for *_, mean, median, _ in rows)
+    assert float(rows[0][5]) == 1.0
     assert 'CPU capability' in out and 'batch 2' in out
     # a step count that times nothing is refused
     err = _run([sys.executable, 'tools/analysis_tools/benchmark_train_step.py', CONFIG,

@@ -1,13 +1,16 @@
-"""Train-step time of a config on its own training data, in both memory layouts side by side.
+"""Train-step time of a config on its own training data, side by side with the other memory
+layout and, for a ``BFloat16OptimWrapper``, the other precision.
 
 The config's train dataloader (its pipeline with the multi-scale resize, run in this
-process) gives ``--warmup + --steps`` batches, all fetched before timing. Two copies of the
-model with the same initial weights, one in the layout the config resolves to on this CPU
-(``channels_last``) and one in the other, each with the config's optimizer wrapper, take
-turns: after ``--warmup`` steps each, every batch is a timed ``train_step`` of one and then
-of the other, so both see the machine in the same state. Prints the mean and median seconds
-of each layout and their ratio. Unlike ``benchmark_model.py`` (one random image of fixed
-size), this is the step the training loop runs, minus data loading.
+process) gives ``--warmup + --steps`` batches, all fetched before timing. Copies of the
+model with the same initial weights take turns: as configured (the layout ``channels_last``
+resolves to on this CPU, the optimizer wrapper's precision), in the other layout, and, when
+the config trains with :class:`~mmpose6d.engine.BFloat16OptimWrapper`, in the other
+precision (bfloat16 autocast on or off). After ``--warmup`` steps each, every batch is a
+timed ``train_step`` of each in turn, so all see the machine in the same state. Prints the
+mean and median seconds of each and their ratios to the configured one. Unlike
+``benchmark_model.py`` (one random image of fixed size), this is the step the training loop
+runs, minus data loading.
 
     python tools/analysis_tools/benchmark_train_step.py configs/img2pose/r18_fpn_rendered_cpu.py
 """
@@ -22,6 +25,7 @@ from mmengine.config import DictAction
 from mmengine.optim import build_optim_wrapper
 from mmengine.runner import Runner
 
+from mmpose6d.engine import BFloat16OptimWrapper
 from mmpose6d.registry import MODELS
 from mmpose6d.utils.benchmark import benchmark_config
 
@@ -66,27 +70,36 @@ def main(argv=None):
 
     configured = MODELS.build(cfg.model)
     configured.init_weights()
+    wrapper_cfg = cfg.optim_wrapper
+    wrapper = build_optim_wrapper(configured, copy.deepcopy(wrapper_cfg))
+    runs = [('configured', configured, wrapper)]
+    bfloat16 = isinstance(runs[0][2], BFloat16OptimWrapper)
+    precision = runs[0][2].autocast_enabled('cpu') if bfloat16 else False
     other_cfg = copy.deepcopy(cfg.model)
     other_cfg.channels_last = not configured.channels_last
-    other = MODELS.build(other_cfg)
-    other.load_state_dict(configured.state_dict())
-    runs = [(model, build_optim_wrapper(model, copy.deepcopy(cfg.optim_wrapper)))
-            for model in (configured, other)]
-    seconds = timed_steps(runs, batches, args.warmup)
+    variants = [(other_cfg, wrapper_cfg)]
+    if bfloat16:
+        variants.append((cfg.model, dict(wrapper_cfg, enabled=not precision)))
+    for model_cfg, variant_wrapper in variants:
+        model = MODELS.build(copy.deepcopy(model_cfg))
+        model.load_state_dict(configured.state_dict())
+        runs.append(('', model, build_optim_wrapper(model, copy.deepcopy(variant_wrapper))))
+    seconds = timed_steps([run[1:] for run in runs], batches, args.warmup)
 
     pixels = [image.shape[1] * image.shape[2] for batch in batches for image in batch['inputs']]
-    print(f'{args.config}: {args.steps} train steps per layout on its training data (after '
+    print(f'{args.config}: {args.steps} train steps each on its training data (after '
           f'{args.warmup} warm-up), batch {len(batches[0]["inputs"])}, {torch.get_num_threads()} '
           f'threads, CPU capability {torch.backends.cpu.get_cpu_capability()}, images of '
           f'{min(pixels) / 1e3:.0f}k-{max(pixels) / 1e3:.0f}k pixels')
-    print(f'{"layout":28s} {"mean (s)":>9s} {"median (s)":>11s}')
-    means = []
-    for (model, _), times in zip(runs, seconds):
-        name = LAYOUTS[model.channels_last] + (' (configured)' if model is configured else '')
-        means.append(statistics.fmean(times))
-        print(f'{name:28s} {means[-1]:9.3f} {statistics.median(times):11.3f}')
-    print(f'{LAYOUTS[configured.channels_last]} vs {LAYOUTS[other.channels_last]}: '
-          f'{means[0] / means[1]:.2f}x the mean time')
+    print(f'{"layout, precision":40s} {"mean (s)":>9s} {"median (s)":>11s} {"vs configured":>14s}')
+    means = [statistics.fmean(times) for times in seconds]
+    for (tag, model, wrapper), times, mean in zip(runs, seconds, means):
+        on = wrapper.autocast_enabled('cpu') if isinstance(wrapper, BFloat16OptimWrapper) \
+            else False
+        name = f'{LAYOUTS[model.channels_last]}, {"bfloat16" if on else "float32"}' + \
+            (f' ({tag})' if tag else '')
+        print(f'{name:40s} {mean:9.3f} {statistics.median(times):11.3f} '
+              f'{mean / means[0]:13.2f}x')
 
 
 if __name__ == '__main__':

@@ -12,6 +12,8 @@ import sys
 
 from demo_utils import build_inferencer, demo_parser
 
+from mmpose6d.geometry import CameraImageSizeError
+
 
 def parse_args():
     parser = demo_parser(__doc__, 'inputs', 'an image file or a folder of images')
@@ -26,10 +28,13 @@ def parse_args():
 def main():
     args = parse_args()
     inferencer = build_inferencer(args)
-    result = inferencer(args.inputs, batch_size=args.batch_size, out_dir=args.out_dir,
-                        pred_score_thr=args.pred_score_thr, no_save_vis=args.no_save_vis,
-                        no_save_pred=args.no_save_pred, save_crops=args.crops,
-                        return_points5=True)
+    try:
+        result = inferencer(args.inputs, batch_size=args.batch_size, out_dir=args.out_dir,
+                            pred_score_thr=args.pred_score_thr, no_save_vis=args.no_save_vis,
+                            no_save_pred=args.no_save_pred, save_crops=args.crops,
+                            return_points5=True)
+    except CameraImageSizeError as error:  # --camera-file of another image size
+        sys.exit(f'error: {error}')
     faces = sum(len(p['scores']) for p in result['predictions'])
     print(f'{faces} faces in {len(result["predictions"])} images -> {args.out_dir}')
     if result['skipped']:

@@ -20,6 +20,7 @@ import cv2
 from demo_utils import build_inferencer, demo_parser
 from mmengine.utils import ProgressBar
 
+from mmpose6d.geometry import CameraImageSizeError
 from mmpose6d.tracking import ROTATION_FILTER, TRANSLATION_FILTER, FaceTracker
 
 
@@ -102,6 +103,8 @@ def main():
             progress.update()
     except KeyboardInterrupt:
         pass
+    except CameraImageSizeError as error:  # --camera-file of another frame size
+        sys.exit(f'error: {error}')
     finally:
         capture.release()
         if writer is not None:

@@ -12,8 +12,8 @@ references and box rule.
 """
 from ._backend import numpy_or_torch, to_numpy
 from .boxes import box_iou
-from .camera import (ADULT_IPD_MM, ADULT_IPD_SD_MM, Camera, interpupillary_distance,
-                     millimetres_per_unit, poses_in_camera)
+from .camera import (ADULT_IPD_MM, ADULT_IPD_SD_MM, Camera, CameraImageSizeError,
+                     interpupillary_distance, millimetres_per_unit, poses_in_camera)
 from .face_model import FaceModel
 from .flip import (FLIP_PERM_5, FLIP_PERM_68, flip_boxes, flip_landmarks, flip_permutation,
                    flip_poses)
@@ -34,6 +34,7 @@ __all__ = [
     'matrix_to_rotvec', 'nearest_rotation', 'rotation_angle_deg', 'wrap_degrees',
     'relative_rotvec', 'compose_rotvec', 'continuous_euler',
     'bbox_voting', 'FLIP_PERM_5', 'FLIP_PERM_68', 'flip_permutation', 'flip_boxes',
-    'flip_landmarks', 'flip_poses', 'Camera', 'poses_in_camera', 'interpupillary_distance',
+    'flip_landmarks', 'flip_poses', 'Camera', 'CameraImageSizeError', 'poses_in_camera',
+    'interpupillary_distance',
     'millimetres_per_unit', 'ADULT_IPD_MM', 'ADULT_IPD_SD_MM'
 ]

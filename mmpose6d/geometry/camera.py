@@ -36,6 +36,10 @@ _FILE_STORAGE_SUFFIXES = ('.yml', '.yaml', '.xml')
 _UNDISTORT_CRITERIA = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-14)
 
 
+class CameraImageSizeError(ValueError):
+    """An image of another size than the one a camera was calibrated on."""
+
+
 class Camera:
     """A pinhole camera with OpenCV's lens distortion model.
 
@@ -175,10 +179,11 @@ class Camera:
         storage.release()
 
     def check_image_size(self, width, height):
-        """Raise a ValueError when the camera was calibrated on images of another size."""
+        """Raise a :class:`CameraImageSizeError` when the camera was calibrated on images of
+        another size."""
         if self.image_size is not None and tuple(self.image_size) != (int(width), int(height)):
             w, h = self.image_size
-            raise ValueError(
+            raise CameraImageSizeError(
                 f'{self.source}: calibrated on {w} x {h} images, given a {int(width)} x '
                 f'{int(height)} image; its intrinsics belong to {w} x {h}: give the camera of '
                 'this image (for a resized one: fx and cx times the width ratio, fy and cy '

@@ -55,8 +55,8 @@ def test_test_tool_sets_the_model_and_the_metric(tmp_path, monkeypatch):
 
 
 def test_image_demo_with_a_calibration_file(tmp_path):
-    """The JSON predictions carry the poses in the camera and the distances; a missing file
-    stops the demo with one line naming it."""
+    """The JSON predictions carry the poses in the camera and the distances; a missing file,
+    or one calibrated on another image size, stops the demo with one line naming it."""
     config, checkpoint = write_random_img2pose(tmp_path)
     image = tmp_path / 'x.jpg'
     cv2.imwrite(str(image), np.random.default_rng(0).integers(0, 256, (120, 160, 3), np.uint8))
@@ -78,6 +78,13 @@ def test_image_demo_with_a_calibration_file(tmp_path):
     result = run('--camera-file', tmp_path / 'missing.yml')
     assert result.returncode != 0 and 'Traceback' not in result.stderr
     assert 'missing.yml: no such camera calibration file' in result.stderr
+    # a camera calibrated on another image size: one line naming the file and both sizes
+    other_size = tmp_path / 'other_size.yml'
+    Camera.from_intrinsics(200, 200, 85, 55, image_size=(320, 240)).save(other_size)
+    result = run('--camera-file', other_size)
+    assert result.returncode != 0 and 'Traceback' not in result.stderr
+    assert 'other_size.yml: calibrated on 320 x 240 images, given a 160 x 120 image' in \
+        result.stderr
 
 
 def test_render_faces_camera_split(tmp_path):

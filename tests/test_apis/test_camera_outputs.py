@@ -151,3 +151,35 @@ def test_tta_merged_faces_get_their_camera_poses(inferencer):
     for key, value in expected.items():
         np.testing.assert_allclose(inst[key], value, rtol=1e-6, err_msg=key)
     assert inst.distance_mm.shape == (1, )
+
+
+def test_tta_solves_the_camera_once_for_the_merged_faces(inferencer, image, monkeypatch):
+    """Img2PoseTTAModel.test_step runs the views without the camera (their faces are merged
+    away) and solves the merged faces' poses in it once; the camera is back afterwards."""
+    model = inferencer.model
+    cameras_in_views, solved = [], []
+    predict, add_camera_outputs = model.predict, model.add_camera_outputs
+
+    def spy_predict(*args, **kwargs):
+        cameras_in_views.append(model.camera)
+        return predict(*args, **kwargs)
+
+    def spy_add(samples):
+        solved.append(len(samples))
+        return add_camera_outputs(samples)
+
+    monkeypatch.setattr(model, 'predict', spy_predict)
+    monkeypatch.setattr(model, 'add_camera_outputs', spy_add)
+    view = inferencer.pipeline(image)
+    data = dict(inputs=[[view['inputs']], [view['inputs']]],
+                data_samples=[[view['data_samples']], [view['data_samples'].clone()]])
+    camera = model.camera
+    with torch.no_grad():  # as mmengine's TestLoop runs it
+        merged = Img2PoseTTAModel(module=model).test_step(data)
+    assert cameras_in_views == [None, None] and solved == [1] and model.camera is camera
+    inst = merged[0].pred_instances
+    assert len(inst) > 0
+    expected = model.face_model.camera_outputs(inst.landmarks, inst.poses[:, :3], camera,
+                                               model.ipd_mm)
+    for key, value in expected.items():
+        np.testing.assert_allclose(inst[key], value, rtol=1e-6, err_msg=key)

@@ -52,8 +52,26 @@ class Img2PoseTTAModel(BaseTTAModel):
         self.tta_cfg = dict(iou_thr=0.6, max_per_img=None)
         self.tta_cfg.update(tta_cfg or {})
 
+    def test_step(self, data):
+        """``BaseTTAModel.test_step`` with the model's ``camera`` set aside while the views
+        run: only the merged faces' poses are solved in it, once, for the whole batch (the
+        views' would be dropped with them)."""
+        camera = getattr(self.module, 'camera', None)
+        if camera is None:
+            return super().test_step(data)
+        self.module.camera = None
+        try:
+            merged = super().test_step(data)
+        finally:
+            self.module.camera = camera
+        self.module.add_camera_outputs(merged)
+        return merged
+
     def merge_preds(self, data_samples_list):
-        return [self._merge_single(samples) for samples in data_samples_list]
+        merged = [self._merge_single(samples) for samples in data_samples_list]
+        if getattr(self.module, 'camera', None) is not None:
+            self.module.add_camera_outputs(merged)
+        return merged
 
     def _merge_single(self, data_samples):
         boxes, scores, poses = [], [], []
@@ -82,6 +100,4 @@ class Img2PoseTTAModel(BaseTTAModel):
             poses=merged_poses.to(dtype=poses.dtype),
             **self.module.face_model.face_outputs(merged_poses,
                                                   merged_poses.new_tensor([width, height])))
-        if getattr(self.module, 'camera', None) is not None:
-            self.module.add_camera_outputs([result])
         return result

@@ -35,7 +35,7 @@ step "render train / val / other / shifted" "$PY" tools/dataset_converters/rende
 step "pose statistics of the RoI targets" "$PY" tools/dataset_converters/compute_pose_stats.py \
     "$DATA/annotations/train_annotations.txt" --out-dir "$DATA" --roi-targets \
     --image-root "$DATA/train/images" --reference68 "$DATA/scan_ref68.npy" \
-    --reference5 "$DATA/scan_ref5.npy"
+    --reference5 "$DATA/scan_ref5.npy" --solve-in image
 # validated on val every quarter, the last at the end: the learning curve (no second pass)
 step "train ($ITERS iterations)" "$PY" tools/train.py "$CONFIG" --work-dir "$WORK" \
     --cfg-options train_cfg.max_iters="$ITERS" train_cfg.val_interval="$VAL" \

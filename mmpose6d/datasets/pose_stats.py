@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..geometry import (box_iou, global_pose_from_landmarks, pose_from_landmarks,
-                        pose_full_image_to_bbox, pose_to_bbox)
+from ..geometry import (box_iou, global_pose_from_landmarks, image_pose_from_landmarks,
+                        pose_from_landmarks, pose_full_image_to_bbox, pose_to_bbox)
 
 
 def local_poses(records, reference68, reference5):
@@ -33,13 +33,14 @@ def local_poses(records, reference68, reference5):
 
 
 def roi_target_poses(records, image_sizes, reference68, reference5, copies=10, shift=0.12,
-                     scale=0.15, min_iou=0.5, seed=0, **box_factors):
+                     scale=0.15, min_iou=0.5, seed=0, solve_in='box', **box_factors):
     """The local poses (M,6) the RoI head regresses for these faces, for statistics that
     match its targets rather than the annotated boxes.
 
-    Each labelled face gets its global label (PnP in its box, then local -> global, as
-    ``PoseLabelsFromLandmarks``) and the box projected from that label (``BoxesFromPoses``,
-    the training target, with ``box_factors``); the label is moved into that box and into
+    Each labelled face gets its global label (as ``PoseLabelsFromLandmarks`` with the same
+    ``solve_in``: PnP in its box, then local -> global, or PnP in the image camera) and the
+    box projected from that label (``BoxesFromPoses``, the training target, with
+    ``box_factors``); the label is moved into that box and into
     ``copies`` random boxes around it (centre shifted by N(0, ``shift``) and sides scaled by
     exp N(0, ``scale``) of the box size) with IoU >= ``min_iou``: the positive RoIs.
     ``image_sizes`` are the records' (w, h).
@@ -51,8 +52,11 @@ def roi_target_poses(records, image_sizes, reference68, reference5, copies=10, s
         for box, lms in zip(record['bboxes'], record['landmarks']):
             if lms is None:
                 continue
-            pose = global_pose_from_landmarks(lms[None], np.asarray(box)[None], size,
-                                              references[len(lms)])
+            if solve_in == 'box':
+                pose = global_pose_from_landmarks(lms[None], np.asarray(box)[None], size,
+                                                  references[len(lms)])
+            else:
+                pose = image_pose_from_landmarks(lms[None], size, references[len(lms)])
             if np.isfinite(pose).all():
                 poses.append(pose[0])
                 sizes.append(size)

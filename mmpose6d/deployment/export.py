@@ -17,8 +17,9 @@ RoIAlign (see :mod:`.onnx_ops`). Every step follows :class:`Img2PoseRPNHead` and
    grouped by level rather than scattered back: the order is irrelevant past the final NMS;
 5. RoI heads: softmax face score, ``score > score_thr`` and proposals of at least
    ``min_bbox_size``, the pose branch on those, the head's local pose -> global pose ->
-   box from pose, NMS, the first ``max_per_img`` faces (all when it is not positive). The
-   geometry runs in float32 here (float64 in PyTorch).
+   box from pose (``pose_refine_steps`` times more: RoIAlign on those boxes, the pose
+   branch, pose -> box), NMS, the first ``max_per_img`` faces (all when it is not
+   positive). The geometry runs in float32 here (float64 in PyTorch).
 """
 import warnings
 
@@ -105,23 +106,26 @@ class Img2PoseExportModel(nn.Module):
         return boxes[keep]
 
     def roi_features(self, feats, proposals):
-        """RoIAlign features of the proposals grouped by FPN level, and the proposals in the
-        same order."""
+        """RoIAlign features of the proposals grouped by FPN level, and the proposals' indices
+        in the same order."""
         extractor = self.model.roi_head.bbox_roi_extractor
         levels = extractor.map_roi_levels(
             torch.cat([torch.zeros_like(proposals[:, :1]), proposals], 1), len(self.roi_strides))
-        roi_feats, rois = [], []
+        roi_feats, order = [], []
         size = extractor.roi_layers[0].output_size[0]
         ratio = extractor.roi_layers[0].sampling_ratio
         for level, stride in enumerate(self.roi_strides):
-            boxes = proposals[(levels == level).nonzero()[:, 0]]
-            roi_feats.append(roi_align_boxes(feats[level], boxes, size, 1.0 / stride, ratio))
-            rois.append(boxes)
-        return torch.cat(roi_feats), torch.cat(rois)
+            index = (levels == level).nonzero()[:, 0]
+            roi_feats.append(
+                roi_align_boxes(feats[level], proposals[index], size, 1.0 / stride, ratio))
+            order.append(index)
+        return torch.cat(roi_feats), torch.cat(order)
 
     def forward(self, image):
         feats = self.model.extract_feat(self.preprocess(image))
-        roi_feats, rois = self.roi_features(feats, self.proposals(feats))
+        proposals = self.proposals(feats)
+        roi_feats, order = self.roi_features(feats, proposals)
+        rois = proposals[order]
         roi_head = self.model.roi_head
         scores = roi_head.bbox_head(roi_feats)[0].softmax(-1)[:, 0]
         wh = rois[:, 2:] - rois[:, :2]
@@ -130,8 +134,13 @@ class Img2PoseExportModel(nn.Module):
         keep = keep.nonzero()[:, 0]
         scores, rois = scores[keep], rois[keep]
         pose_pred = roi_head.pose_head(roi_feats[keep])
-        poses, boxes = roi_head.pose_head.decode_faces(
-            pose_pred, rois, pose_pred.new_tensor([self.width, self.height]))
+        image_wh = pose_pred.new_tensor([self.width, self.height])
+        poses, boxes = roi_head.pose_head.decode_faces(pose_pred, rois, image_wh)
+        for _ in range(self.rcnn_cfg.get('pose_refine_steps', 0)):
+            roi_feats, order = self.roi_features(feats, boxes)
+            rois, scores = boxes[order], scores[order]
+            poses, boxes = roi_head.pose_head.decode_faces(roi_head.pose_head(roi_feats), rois,
+                                                           image_wh)
         max_num = self.rcnn_cfg.get('max_per_img', -1)
         keep = nms(boxes, scores, self.rcnn_cfg.nms.iou_threshold,
                    max_num if max_num and max_num > 0 else self.rpn_cfg.max_per_img)

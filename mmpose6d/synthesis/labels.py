@@ -15,9 +15,10 @@ from .writer import split_files
 def label_errors(data_dir, split, reference68=None, reference5=None):
     """PnP pose labels of a rendered split against its exact render poses, per labelled face.
 
-    Labels are made as in training (:func:`global_pose_from_landmarks` on the JSON landmarks
-    and int boxes, image-sized ``K_img``) with ``reference68`` / ``reference5`` (default: the
-    scan's own ``scan_ref68.npy`` / ``scan_ref5.npy`` in ``data_dir``; 5-point faces are left
+    Labels are made as img2pose trains with them (:func:`global_pose_from_landmarks` on the
+    JSON landmarks and int boxes, image-sized ``K_img``; the rendered recipe's labels,
+    ``solve_in='image'``, are exact instead) with ``reference68`` / ``reference5`` (default:
+    the scan's own ``scan_ref68.npy`` / ``scan_ref5.npy`` in ``data_dir``; 5-point faces are left
     out when ``reference5`` is None and a 68-point file was given). Returns arrays over
     faces: ``points`` (68 or 5), ``rotation`` (degrees, angle of R_label^T R_render),
     ``euler`` (N,3: label minus render pitch, yaw, roll, degrees), ``translation``

@@ -49,6 +49,21 @@ def test_without_copies_the_targets_are_the_labels_in_their_projected_boxes():
     assert np.ptp(local[:, 5]) < 0.1 * local[:, 5].mean()
 
 
+def test_labels_solved_in_the_image_camera_are_the_known_poses():
+    """solve_in='image': the landmarks were projected by the image camera, so the targets
+    moved back into the image are the faces' own poses."""
+    truth = np.stack([known_pose((10, -30, 5), (320, 200), 6.0, *SIZES[0]),
+                      known_pose((-15, 45, -10), (150, 330), 9.0, *SIZES[0]),
+                      known_pose((0, 10, 20), (200, 300), 5.0, *SIZES[1])])
+    local = roi_target_poses(_records(), SIZES, REF68, REF5, copies=0, solve_in='image')
+    sizes = np.array([SIZES[0], SIZES[0], SIZES[1]], np.float64)
+    back = pose_bbox_to_full_image(local, sizes, pose_to_bbox(truth, sizes, REF68))
+    np.testing.assert_allclose(back[:, 3:], truth[:, 3:], atol=1e-6)
+    np.testing.assert_allclose(back[:, :3], truth[:, :3], atol=3e-3)
+    boxed = roi_target_poses(_records(), SIZES, REF68, REF5, copies=0)
+    assert np.abs(boxed - local).max() > 1e-3
+
+
 def test_jittered_rois_spread_the_targets_around_the_same_mean():
     records = _records()
     exact = roi_target_poses(records, SIZES, REF68, REF5, copies=0)

@@ -27,7 +27,7 @@ model = dict(
     channels_last={{channels_last}},
     roi_head=dict(pose_head=dict(pose_coder=dict(pose_mean=[0, 0, 0, 0, 0, 6],
                                                  pose_stddev=[0.3, 0.5, 0.3, 0.05, 0.05, 1.5]))),
-    test_cfg=dict(rcnn=dict(score_thr={{score_thr}})))
+    test_cfg=dict(rcnn=dict(score_thr={{score_thr}}, pose_refine_steps={{refine_steps}})))
 """
 #: iBUG 68-point groups drawn as lines: jaw, brows, nose, eyes, lips
 STROKES = [(range(0, 17), False), (range(17, 22), False), (range(22, 27), False),
@@ -55,10 +55,11 @@ def face_image(seed, height=HEIGHT, width=WIDTH, num_faces=4):
     return image
 
 
-def random_model(config_path, score_thr, channels_last=False):
+def random_model(config_path, score_thr, channels_last=False, refine_steps=0):
     """The base config's model with seeded random weights, the classifier's scores spread
     over (0, 1) (a random one gives ~0.5 everywhere)."""
-    config_path.write_text(CONFIG.format(score_thr=score_thr, channels_last=channels_last))
+    config_path.write_text(CONFIG.format(score_thr=score_thr, channels_last=channels_last,
+                                         refine_steps=refine_steps))
     init_default_scope('mmpose6d')
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(str(config_path)).model)
@@ -67,12 +68,15 @@ def random_model(config_path, score_thr, channels_last=False):
     return model.eval()
 
 
-@pytest.fixture(scope='module', params=[False, True], ids=['nchw', 'channels_last'])
+@pytest.fixture(scope='module', params=[(False, 0), (True, 2)],
+                ids=['nchw', 'channels_last_pose_refined'])
 def exported(tmp_path_factory, request):
     """The tool's export of a random model saved as a checkpoint -> (model, session), in
-    both memory layouts of the model."""
+    both memory layouts of the model, the second with two pose refinement steps."""
     tmp_path = tmp_path_factory.mktemp('onnx')
-    model = random_model(tmp_path / 'img2pose_random.py', 0.7, channels_last=request.param)
+    channels_last, refine_steps = request.param
+    model = random_model(tmp_path / 'img2pose_random.py', 0.7, channels_last=channels_last,
+                         refine_steps=refine_steps)
     torch.save(dict(state_dict=model.state_dict()), tmp_path / 'random.pth')
     onnx_path = tmp_path / 'img2pose.onnx'
     result = subprocess.run(

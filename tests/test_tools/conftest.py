@@ -37,5 +37,5 @@ def tree(tmp_path_factory):
                   'data/rendered/annotations/train_annotations.txt', '--out-dir',
                   'data/rendered', '--roi-targets', '--image-root', 'data/rendered/train/images',
                   '--reference68', 'data/rendered/scan_ref68.npy',
-                  '--reference5', 'data/rendered/scan_ref5.npy'], root)
+                  '--reference5', 'data/rendered/scan_ref5.npy', '--solve-in', 'image'], root)
     return root

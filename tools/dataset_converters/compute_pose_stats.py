@@ -1,7 +1,7 @@
 """pose_mean.npy / pose_stddev.npy of the labelled faces of an img2pose JSON list.
 
     python tools/dataset_converters/compute_pose_stats.py ANN_LIST --out-dir DIR \
-        [--roi-targets --image-root IMG_DIR]
+        [--roi-targets --image-root IMG_DIR [--solve-in image]]
 
 By default, as the original: the local EPnP pose of each labelled face in its annotated box
 (68-point faces with the 68 reference, 5-point faces with the 5 reference; failed solves
@@ -9,7 +9,8 @@ excluded); the same statistics ``img2pose_to_lmdb.py --train`` computes from its
 With ``--roi-targets``, the statistics of what the RoI head actually regresses: the labels
 moved into their projected target boxes and into jittered positive RoIs around them (see
 :func:`mmpose6d.datasets.pose_stats.roi_target_poses`); the CPU config uses these, since
-its annotated (silhouette) boxes are much tighter than the projected ones.
+its annotated (silhouette) boxes are much tighter than the projected ones; ``--solve-in
+image`` labels them in the image camera, as that config's training pipeline does.
 """
 import argparse
 from pathlib import Path
@@ -32,6 +33,9 @@ def parse_args(argv=None):
     parser.add_argument('--roi-targets', action='store_true',
                         help="statistics of the RoI head's targets (needs --image-root)")
     parser.add_argument('--image-root', help="the folder the JSONs' image_path are relative to")
+    parser.add_argument('--solve-in', choices=('box', 'image'), default='box',
+                        help='with --roi-targets: the camera the labels are solved in, as the '
+                        "training pipeline's PoseLabelsFromLandmarks(solve_in=...)")
     args = parser.parse_args(argv)
     if args.roi_targets and not args.image_root:
         parser.error('--roi-targets needs --image-root (the images give the camera)')
@@ -48,7 +52,7 @@ def main(argv=None):
         for record in records:
             with Image.open(Path(args.image_root) / record['image_path']) as image:
                 sizes.append(image.size)
-        poses = roi_target_poses(records, sizes, *refs)
+        poses = roi_target_poses(records, sizes, *refs, solve_in=args.solve_in)
     else:
         poses = local_poses(records, *refs)
     mean, std = pose_statistics(poses)

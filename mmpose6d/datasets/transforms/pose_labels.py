@@ -5,7 +5,7 @@ from mmdet.structures.bbox import HorizontalBoxes
 
 from mmpose6d.registry import TRANSFORMS
 
-from ...geometry import FaceModel, global_pose_from_landmarks
+from ...geometry import FaceModel, global_pose_from_landmarks, image_pose_from_landmarks
 from ..skip_counter import SKIPS
 from .instances import count_reasons, mask_and_drop
 
@@ -32,9 +32,19 @@ class PoseLabelsFromLandmarks(BaseTransform):
     kept (NaN poses included) and the image is untouched. Test pipelines that load
     annotations after resizing keep them in the original frame: use
     ``image_shape_key='ori_shape'`` there.
+
+    ``solve_in``: ``'box'``, img2pose's training labels (each face solved in its box's own
+    camera, then moved into the image); or ``'image'``, each face solved directly in the
+    image camera (f = w + h), as img2pose labels 300W-LP and AFLW2000-3D: exact for images
+    that camera took, such as the bundled renders, where the box labels are about 7 degrees
+    off (``tools/analysis_tools/label_error.py``).
     """
 
-    def __init__(self, face_model=None, test_mode=False, image_shape_key='img_shape'):
+    def __init__(self, face_model=None, test_mode=False, image_shape_key='img_shape',
+                 solve_in='box'):
+        if solve_in not in ('box', 'image'):
+            raise ValueError(f"solve_in must be 'box' or 'image', not {solve_in!r}")
+        self.solve_in = solve_in
         self.face_model = face_model
         face = FaceModel.build(face_model)
         self.references = {68: face.reference68, 5: face.reference5}
@@ -50,9 +60,13 @@ class PoseLabelsFromLandmarks(BaseTransform):
         for p, reference in self.references.items():
             rows = num == p
             if rows.any():
-                poses[rows], why = global_pose_from_landmarks(
-                    landmarks[rows, :p], boxes[rows], (width, height), reference,
-                    return_reasons=True)
+                if self.solve_in == 'box':
+                    poses[rows], why = global_pose_from_landmarks(
+                        landmarks[rows, :p], boxes[rows], (width, height), reference,
+                        return_reasons=True)
+                else:
+                    poses[rows], why = image_pose_from_landmarks(
+                        landmarks[rows, :p], (width, height), reference, return_reasons=True)
                 reasons[rows] = [f'label/{r}' if r else '' for r in why]
         results['gt_poses'] = poses.astype(np.float32)
         failed = np.isnan(poses).any(1)
@@ -65,7 +79,8 @@ class PoseLabelsFromLandmarks(BaseTransform):
 
     def __repr__(self):
         return (f'{self.__class__.__name__}(face_model={self.face_model!r}, '
-                f'test_mode={self.test_mode}, image_shape_key={self.image_shape_key!r})')
+                f'test_mode={self.test_mode}, image_shape_key={self.image_shape_key!r}, '
+                f'solve_in={self.solve_in!r})')
 
 
 @TRANSFORMS.register_module()

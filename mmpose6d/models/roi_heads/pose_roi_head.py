@@ -8,6 +8,8 @@ from mmengine.structures import InstanceData
 
 from mmpose6d.registry import MODELS
 
+from .pose_heads.pose_head import full_precision, widened
+
 
 @MODELS.register_module()
 class PoseRoIHead(StandardRoIHead):
@@ -23,7 +25,9 @@ class PoseRoIHead(StandardRoIHead):
     positives (its BatchNorm normalises over them). Inference: the pose branch runs only on
     the RoIs whose face score passes ``score_thr`` (the others are discarded anyway), after
     the proposals under ``min_bbox_size`` are dropped; see
-    :meth:`PoseHead._predict_by_feat_single`.
+    :meth:`PoseHead._predict_by_feat_single`. With ``pose_refine_steps`` > 0 in the test
+    config, the pose branch then re-runs that many times on the boxes its poses project to
+    (:meth:`refine_poses`); 0, the original, when absent.
     """
 
     def __init__(self, pose_head, **kwargs):
@@ -91,9 +95,31 @@ class PoseRoIHead(StandardRoIHead):
             selected.append(InstanceData(bboxes=rois[index, 1:], scores=scores[index, labels],
                                          labels=labels, index=index))
         pose_pred = self.pose_head(feats[torch.cat([res.index for res in selected])])
+        for _ in range(rcnn_test_cfg.get('pose_refine_steps', 0)):
+            pose_pred = self.refine_poses(x, pose_pred, selected, batch_img_metas)
         return self.pose_head.predict_by_feat(pose_pred.split([len(res) for res in selected]),
                                               selected, batch_img_metas, rcnn_test_cfg,
                                               rescale=rescale)
+
+    def refine_poses(self, x, pose_pred, selected, batch_img_metas):
+        """One refinement step: each face's box (``selected[i].bboxes``, updated in place)
+        becomes the box its pose projects to, and the pose branch re-runs on it; returns its
+        normalised poses there. The pose branch learns on RoIs anywhere around a face (IoU
+        >= 0.5 with its projected box); the projected box of its first guess is a better
+        centred RoI, on which its pose is closer to the truth."""
+        head = self.pose_head
+        with full_precision(pose_pred.device):
+            for pred, res, img_meta in zip(pose_pred.split([len(res) for res in selected]),
+                                           selected, batch_img_metas):
+                image_wh = res.bboxes.new_tensor(img_meta['img_shape'][:2][::-1],
+                                                 dtype=torch.float64)
+                _, boxes = head.decode_faces(head.class_poses(widened(pred), res.labels),
+                                             widened(res.bboxes), image_wh)
+                res.bboxes = boxes.to(res.bboxes.dtype)
+        rois = bbox2roi([res.bboxes for res in selected])
+        if rois.shape[0] == 0:
+            return pose_pred
+        return head(self._roi_feats(x, rois))
 
     def _empty(self, batch_img_metas, rois):
         results = empty_instances(batch_img_metas, rois.device, task_type='bbox')

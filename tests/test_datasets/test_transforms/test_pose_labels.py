@@ -33,6 +33,26 @@ def test_labels_match_direct_pnp_and_known_poses(synth, labeller, fresh_skips):
     assert fresh_skips.since(before) == {'label/unlabelled_face': 1}
 
 
+def test_labels_solved_in_the_image_camera_are_the_true_poses(synth, fresh_skips):
+    """The scene's landmarks are projected by the image camera: solved in it, both the
+    68-point and the 5-point face get their exact poses back, where the box labels are off."""
+    labeller = PoseLabelsFromLandmarks(synth.face_model, solve_in='image')
+    assert "solve_in='image'" in repr(labeller)
+    results = synth.results()
+    before = fresh_skips.snapshot()
+    poses = labeller(results)['gt_poses']
+    assert poses.dtype == np.float32 and poses.shape == (2, 6)
+    np.testing.assert_allclose(poses, np.stack([synth.pose68, synth.pose5]), atol=1e-4)
+    assert fresh_skips.since(before) == {'label/unlabelled_face': 1}
+    box_labels = PoseLabelsFromLandmarks(synth.face_model)(synth.results())['gt_poses']
+    assert np.abs(box_labels[:, :3] - poses[:, :3]).max() > 1e-3
+
+
+def test_unknown_solve_in_is_refused(synth):
+    with pytest.raises(ValueError, match="'box' or 'image'"):
+        PoseLabelsFromLandmarks(synth.face_model, solve_in='roi')
+
+
 def test_unlabelled_faces_are_masked_and_removed(synth, labeller):
     out = labeller(synth.results())
     x1, y1, x2, y2 = 200, 250, 260, 330

@@ -119,3 +119,38 @@ def test_training_feeds_positives_to_the_pose_branch(roi_head):
     assert all(torch.isfinite(losses[k]) for k in ('loss_cls', 'loss_dof', 'loss_points'))
     assert cls_inputs == [102] and pose_inputs == [expected_pos] and expected_pos >= 2
     assert 0 <= losses['acc'].item() <= 100
+
+
+@pytest.mark.parametrize('autocast', [False, True], ids=['float32', 'bfloat16_autocast'])
+def test_pose_refinement_reruns_the_pose_branch_on_the_projected_boxes(roi_head, autocast):
+    """pose_refine_steps=2: the pose branch runs three times, each later time on the boxes
+    the previous poses project to; the faces are the last run's, decoded in those boxes.
+    Under a bfloat16 autocast the geometry stays float64 / float32 all the same."""
+    roi_head.eval()
+    cfg = ConfigDict(dict(roi_head.test_cfg, pose_refine_steps=2))
+    metas = [dict(img_shape=(HEIGHT, WIDTH), ori_shape=(HEIGHT, WIDTH))]
+    rois_seen, outputs = [], []
+    roi_feats = roi_head._roi_feats
+    roi_head._roi_feats = lambda x, rois: (rois_seen.append(rois.clone()), roi_feats(x, rois))[1]
+    roi_head.pose_head.register_forward_hook(lambda mod, args, out: outputs.append(out))
+    with torch.no_grad(), torch.autocast('cpu', torch.bfloat16, enabled=autocast):
+        result = roi_head.predict_bbox(_features(), metas, [_proposals(1)], cfg)[0]
+    assert len(rois_seen) == len(outputs) == 3 and len(result) > 0
+    head, wh = roi_head.pose_head, torch.tensor([WIDTH, HEIGHT], dtype=torch.float64)
+    selected = len(outputs[0])
+    scores = roi_head.bbox_head(roi_feats(_features(), rois_seen[0]))[0].float().softmax(-1)
+    passing = (scores[:, 0] > cfg.score_thr).nonzero()[:, 0]
+    boxes = rois_seen[0][passing, 1:].double()
+    assert len(passing) == selected > 0
+    for step in (1, 2):
+        poses, boxes = head.decode_faces(outputs[step - 1].double(), boxes, wh)
+        assert rois_seen[step].dtype == torch.float32
+        torch.testing.assert_close(rois_seen[step][:, 1:], boxes.float(), rtol=0, atol=1e-4)
+    poses, boxes = head.decode_faces(outputs[2].double(), rois_seen[2][:, 1:].double(), wh)
+    assert result.poses.dtype == result.bboxes.dtype == torch.float32
+    # the faces after NMS are rows of the last decoding
+    matches = torch.cdist(result.poses.double(), poses).min(1).values
+    assert matches.max() < 1e-5
+    refined_away = torch.cdist(result.poses.double(), head.decode_faces(
+        outputs[0].double(), rois_seen[0][passing, 1:].double(), wh)[0]).min(1).values
+    assert refined_away.max() > 1e-3

@@ -35,7 +35,7 @@ def full_precision(device):
     return contextlib.nullcontext()
 
 
-def _widened(tensor):
+def widened(tensor):
     """``tensor`` in float32 when it is float16 / bfloat16 (autocast's outputs), else as is."""
     return tensor.float() if tensor.dtype in (torch.float16, torch.bfloat16) else tensor
 
@@ -202,12 +202,12 @@ class PoseHead(BaseModule):
         """The faces of each image (mmdet's signature): ``pose_preds`` the outputs of its
         scored proposals, ``results_list`` their ``bboxes``, ``scores`` and ``labels``; see
         :meth:`_predict_by_feat_single`. The geometry runs without autocast, from float32
-        network outputs at least (:func:`_widened`)."""
+        network outputs at least (:func:`widened`)."""
         device = results_list[0].bboxes.device if results_list else torch.device('cpu')
         with full_precision(device):
             return [
-                self._predict_by_feat_single(_widened(pose_pred), _widened(results.bboxes),
-                                             _widened(results.scores), results.labels,
+                self._predict_by_feat_single(widened(pose_pred), widened(results.bboxes),
+                                             widened(results.scores), results.labels,
                                              img_meta, rcnn_test_cfg, rescale)
                 for pose_pred, results, img_meta in zip(pose_preds, results_list,
                                                         batch_img_metas)

@@ -13,8 +13,9 @@ import argparse
 import cv2
 import numpy as np
 
-from mmpose6d.geometry import euler_to_rotvec, image_intrinsics, rotvec_to_euler
+from mmpose6d.geometry import image_intrinsics, rotvec_to_euler
 from mmpose6d.synthesis import FaceScan, render_face
+from mmpose6d.testing import known_pose
 from mmpose6d.visualization import draw_pose_axes
 
 WHITE, GREY, YELLOW = (255, 255, 255), (90, 90, 90), (0, 220, 255)
@@ -25,19 +26,12 @@ def _text(img, text, origin, scale=0.45, color=WHITE):
     cv2.putText(img, text, origin, cv2.FONT_HERSHEY_SIMPLEX, scale, color, 1, cv2.LINE_AA)
 
 
-def _pose(euler, u, v, distance, intrinsics):
-    """The global pose of a face at ``euler`` (pitch, yaw, roll degrees) whose reference
-    origin projects to pixel (u, v) at depth ``distance``."""
-    f, cx, cy = intrinsics[0, 0], intrinsics[0, 2], intrinsics[1, 2]
-    return np.r_[euler_to_rotvec(np.array([euler], float))[0],
-                 (u - cx) * distance / f, (v - cy) * distance / f, distance]
-
-
 def _render(scan, width, height, faces):
     """A grey image with the faces (euler, u, v, distance) drawn far first, and their axes."""
     intrinsics = image_intrinsics(width, height)
     image = np.full((height, width, 3), 70, np.uint8)
-    poses = np.array([_pose(*face, intrinsics) for face in faces])
+    poses = np.array([known_pose(euler, (u, v), distance, width, height)
+                      for euler, u, v, distance in faces])
     for pose in poses[np.argsort(-poses[:, 5])]:
         render_face(image, scan, pose, intrinsics, light=(0.3, -0.4, -1.0), ambient=0.5)
     draw_pose_axes(image, poses, intrinsics, scan.landmarks68, thickness=2)

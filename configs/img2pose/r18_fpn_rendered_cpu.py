@@ -41,8 +41,8 @@ model = dict(
     train_cfg=dict(rpn_proposal=dict(nms_pre=500, max_per_img=500),
                    rcnn=dict(sampler=dict(num=128, pos_fraction=0.5))),
     # the pose branch re-run twice on the boxes its poses project to (PoseRoIHead's
-    # pose_refine_steps): better centred RoIs; on the quick-start's model mean MAE 12.1 -> 11.1
-    # on `shifted`, 6.0 -> 5.5 on `other`; a third step does not add to it (docs/results.md)
+    # pose_refine_steps): better centred RoIs; on a trial model of this recipe mean MAE
+    # 11.6 -> 9.9 on `shifted`; a third step does not add to it (docs/results.md)
     test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=300), rcnn=dict(pose_refine_steps=2)))
 
 # iteration-based: an endless sampler (no restart warning at every epoch end)

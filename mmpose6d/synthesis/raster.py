@@ -11,11 +11,11 @@ def render_face(image, scan, pose, intrinsics, light=(0.3, -0.4, -1.0), ambient=
     in place; return its silhouette box [x1, y1, x2, y2] (ints: the covered pixels, pixel
     (i, j) spanning [i, i+1) x [j, j+1)) and mask (H,W) bool.
 
-    Painter's algorithm: front-facing triangles, far first, are filled with their index by
-    OpenCV into an id buffer (sub-pixel vertices); each covered pixel then gets barycentric
-    texture coordinates and normal, a texture lookup (``cv2.remap`` on a mip level matching
-    the face size) and Lambert shading (``light``: direction toward the light in camera
-    axes; ``tint``: BGR gains). Returns ``(None, None)`` when no pixel is covered.
+    Painter's algorithm, all triangles at once (:func:`_rasterise`): each pixel centre takes
+    the nearest front-facing triangle (by mean depth) that covers it, its barycentric texture
+    coordinates and normal, a texture lookup (``cv2.remap`` on a mip level matching the face
+    size) and Lambert shading (``light``: direction toward the light in camera axes;
+    ``tint``: BGR gains). Returns ``(None, None)`` when no pixel is covered.
     """
     height, width = image.shape[:2]
     rotation = rotvec_to_matrix(np.asarray(pose[:3], np.float64)[None])[0]
@@ -29,20 +29,14 @@ def render_face(image, scan, pose, intrinsics, light=(0.3, -0.4, -1.0), ambient=
     visible = np.flatnonzero((normals * corners[:, 0]).sum(1) < 0)
     visible = visible[np.argsort(-corners[visible, :, 2].sum(1), kind='stable')]
     tri2d = pix[scan.triangles[visible]]                                   # (n,3,2)
-    lo = np.clip(np.floor(tri2d.min((0, 1))).astype(int), 0, [width, height])
-    hi = np.clip(np.ceil(tri2d.max((0, 1))).astype(int) + 1, 0, [width, height])
+    # the working window: the whole scan's projection (a cheaper bound than the drawn part)
+    lo = np.clip(np.floor(pix.min(0)).astype(int), 0, [width, height])
+    hi = np.clip(np.ceil(pix.max(0)).astype(int) + 1, 0, [width, height])
     if len(visible) == 0 or (hi <= lo).any():
         return None, None
-    ids = np.zeros((hi[1] - lo[1], hi[0] - lo[0]), np.int32)
-    # pixel (i, j) covers [i, i+1) x [j, j+1); OpenCV fills it when its centre is inside
-    fixed = np.round((tri2d - lo - 0.5) * 16).astype(np.int32)
-    for k, polygon in enumerate(fixed, 1):
-        cv2.fillConvexPoly(ids, polygon, k, cv2.LINE_8, 4)
-    ys, xs = np.nonzero(ids)
+    ids, ys, xs, index, weights = _rasterise(tri2d - lo, hi[0] - lo[0], hi[1] - lo[1])
     if not len(ys):
         return None, None
-    index = ids[ys, xs] - 1
-    weights = _barycentric(tri2d[index], np.stack([xs + lo[0], ys + lo[1]], 1) + 0.5)
     uv = np.einsum('nk,nkd->nd', weights, scan.triangle_uv[visible][index])
     texture = _mip_level(scan, tri2d, visible)
     th, tw = texture.shape[:2]
@@ -69,17 +63,36 @@ def render_face(image, scan, pose, intrinsics, light=(0.3, -0.4, -1.0), ambient=
     return box, mask
 
 
-def _barycentric(triangles, points):
-    """Barycentric weights (n,3) of points (n,2) in triangles (n,3,2), clipped to the
-    triangle (rasterised edge pixels may lie a fraction outside)."""
-    a, b, c = triangles[:, 0], triangles[:, 1], triangles[:, 2]
-    v0, v1, v2 = b - a, c - a, points - a
-    den = v0[:, 0] * v1[:, 1] - v1[:, 0] * v0[:, 1]
-    den = np.where(np.abs(den) < 1e-12, 1e-12, den)
-    w1 = (v2[:, 0] * v1[:, 1] - v1[:, 0] * v2[:, 1]) / den
-    w2 = (v0[:, 0] * v2[:, 1] - v2[:, 0] * v0[:, 1]) / den
-    weights = np.clip(np.stack([1 - w1 - w2, w1, w2], 1), 0, None)
-    return weights / np.maximum(weights.sum(1, keepdims=True), 1e-12)
+def _rasterise(tri2d, width, height):
+    """Painter's algorithm over triangles (n,3,2) in drawing order, vectorised: each triangle
+    lists the pixels of its bounding box, keeps those whose centre (pixel (i, j) spans
+    [i, i+1) x [j, j+1)) lies inside it, and every pixel goes to the last triangle that
+    keeps it. Returns the (height, width) int32 buffer of 1 + that triangle's index (0:
+    uncovered) and, per covered pixel, its row, column, triangle index and barycentric
+    weights (k,3)."""
+    first = np.maximum(np.ceil(tri2d.min(1) - 0.5), 0).astype(np.int64)        # (n,2)
+    last = np.minimum(np.floor(tri2d.max(1) - 0.5), [width - 1, height - 1]).astype(np.int64)
+    span = last - first + 1
+    a, edge1, edge2 = tri2d[:, 0], tri2d[:, 1] - tri2d[:, 0], tri2d[:, 2] - tri2d[:, 0]
+    area = edge1[:, 0] * edge2[:, 1] - edge2[:, 0] * edge1[:, 1]
+    drawn = np.flatnonzero((span > 0).all(1) & (np.abs(area) > 1e-12))
+    counts = span[drawn, 0] * span[drawn, 1]
+    owner = np.repeat(drawn, counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    xs = first[owner, 0] + offset % span[owner, 0]
+    ys = first[owner, 1] + offset // span[owner, 0]
+    dx, dy = xs + 0.5 - a[owner, 0], ys + 0.5 - a[owner, 1]
+    w1 = (dx * edge2[owner, 1] - edge2[owner, 0] * dy) / area[owner]
+    w2 = (edge1[owner, 0] * dy - dx * edge1[owner, 1]) / area[owner]
+    weights = np.stack([1 - w1 - w2, w1, w2], 1)
+    inside = (weights >= -1e-9).all(1)
+    owner, pixel, weights = owner[inside], (ys * width + xs)[inside], weights[inside]
+    ids = np.zeros(height * width, np.int32)
+    np.maximum.at(ids, pixel, (owner + 1).astype(np.int32))
+    won = ids[pixel] == owner + 1
+    pixel, weights = pixel[won], np.clip(weights[won], 0, None)
+    weights /= weights.sum(1, keepdims=True)
+    return (ids.reshape(height, width), pixel // width, pixel % width, owner[won], weights)
 
 
 def _sample(image, x, y):

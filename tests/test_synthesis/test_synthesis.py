@@ -17,6 +17,7 @@ from mmpose6d.synthesis import (PHOTOS, PROCEDURAL_KINDS, FaceScan, RenderOption
                                 colour_field_background, colour_wheel_background, generate_dataset,
                                 label_errors, photo_background, procedural_background, render_face,
                                 render_image, split_files, turn_hue)
+from mmpose6d.synthesis.raster import _rasterise
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_REF68 = REPO / 'pose_references' / 'ref68.npy'
@@ -152,6 +153,28 @@ def test_landmarks_are_the_image_camera_projections(dataset, scan):
         np.testing.assert_allclose(landmarks, expected, atol=1e-6)
         assert (landmarks >= box[:2] - 1).all() and (landmarks <= box[2:] + 1).all()
         assert pose[5] > 0
+
+
+def test_rasterise_covers_pixel_centres_in_drawing_order():
+    """A pixel belongs to the last triangle whose closed interior holds its centre; its
+    weights give back that centre; slivers between pixel centres draw nothing."""
+    lower = [[0, 0], [4, 0], [0, 4]]       # centres (i + .5, j + .5) with i + j <= 3: 10
+    upper = [[1, 1], [3, 1], [1, 3]]       # centres with i, j >= 1 and i + j <= 3: 3
+    sliver = [[0.6, 4.6], [5.4, 4.6], [0.6, 4.8]]  # 0.2 px high, under no centre
+    tri2d = np.array([lower, upper, sliver], np.float64)
+    ids, ys, xs, index, weights = _rasterise(tri2d, 6, 6)
+    expected = np.zeros((6, 6), np.int32)
+    expected[np.add.outer(np.arange(6), np.arange(6)) <= 3] = 1
+    expected[[1, 1, 2], [1, 2, 1]] = 2
+    np.testing.assert_array_equal(ids, expected)
+    np.testing.assert_array_equal(ids[ys, xs], index + 1)
+    np.testing.assert_allclose(weights.sum(1), 1)
+    np.testing.assert_allclose(np.einsum('nk,nkd->nd', weights, tri2d[index]),
+                               np.stack([xs, ys], 1) + 0.5, atol=1e-12)
+    # a square split along its diagonal: every centre once, none lost on the shared edge
+    square = np.array([[[0, 0], [5, 0], [5, 5]], [[0, 0], [5, 5], [0, 5]]], np.float64)
+    ids, ys, _, _, _ = _rasterise(square, 5, 5)
+    assert (ids > 0).all() and len(ys) == 25
 
 
 def test_nearer_faces_occlude_farther_ones(scan):

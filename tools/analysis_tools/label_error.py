@@ -4,8 +4,9 @@
         [--reference pose_references/ref68.npy \
          --reference5 pose_references/ref5.npy]
 
-Labels are made as in training (EPnP in each face's box, img2pose's box camera, then local
--> global), while the faces were rendered through the image's one camera. Without
+Labels are made as img2pose makes them (EPnP in each face's box, its box camera, then local
+-> global; the WIDER recipes' labels), while the faces were rendered through the image's one
+camera (the rendered recipe solves in that camera instead: exact). Without
 ``--reference`` the scan's own ``scan_ref68.npy`` / ``scan_ref5.npy`` are used: what remains
 is the cost of img2pose's labelling itself. With the project's references the extra error is
 the bias between the two 3D faces. Angle differences are label minus render.

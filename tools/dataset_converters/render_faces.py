@@ -35,8 +35,8 @@ OTHER = dict(photo_family='other', photo_fraction=1.0, faces=(1, 3), face_size=(
 #: holds on such renders (never trained or validated on). What it changes and why:
 #: - image size and shape: 544-pixel long side at aspect ratios 0.5-0.8 (train: 512 px,
 #:   0.6-1.0), so the test resize scales the faces differently;
-#: - faces: 2-5 per image of 70-220 px (the quick-start's train: 6-14 of 24-200 px): few,
-#:   large faces;
+#: - faces: 2-5 per image of 70-220 px (the quick-start's train: 6-14 of 40-220 px): few
+#:   faces, larger on average;
 #: - pose: pitch +-55, yaw +-88, roll +-35 degrees (train: 35 / 80 / 30), beyond the
 #:   training range at the ends;
 #: - backgrounds: hue wheels (a procedural kind training never draws) and scikit-image's

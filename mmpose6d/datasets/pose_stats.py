@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..geometry import (box_iou, global_pose_from_landmarks, image_pose_from_landmarks,
-                        pose_from_landmarks, pose_full_image_to_bbox, pose_to_bbox)
+from ..geometry import (box_iou, labels_from_landmarks, pose_from_landmarks,
+                        pose_full_image_to_bbox, pose_to_bbox)
 
 
 def local_poses(records, reference68, reference5):
@@ -52,11 +52,8 @@ def roi_target_poses(records, image_sizes, reference68, reference5, copies=10, s
         for box, lms in zip(record['bboxes'], record['landmarks']):
             if lms is None:
                 continue
-            if solve_in == 'box':
-                pose = global_pose_from_landmarks(lms[None], np.asarray(box)[None], size,
-                                                  references[len(lms)])
-            else:
-                pose = image_pose_from_landmarks(lms[None], size, references[len(lms)])
+            pose = labels_from_landmarks(lms[None], np.asarray(box)[None], size,
+                                         references[len(lms)], solve_in)
             if np.isfinite(pose).all():
                 poses.append(pose[0])
                 sizes.append(size)

@@ -110,3 +110,17 @@ def image_pose_from_landmarks(landmarks, image_wh, reference3d, return_reasons=F
         if np.isnan(poses[i]).any():
             reasons[i] = PNP_SOLVER_FAILED
     return (poses, reasons) if return_reasons else poses
+
+
+def labels_from_landmarks(landmarks, boxes, image_wh, reference3d, solve_in='box',
+                          return_reasons=False):
+    """Global pose labels (N,6) of landmarks (N,P,2) in their boxes (N,4), solved in the
+    camera ``solve_in`` names: ``'box'``, each face's box camera then moved into the image
+    (:func:`global_pose_from_landmarks`, img2pose's training labels), or ``'image'``, the
+    image camera directly (:func:`image_pose_from_landmarks`)."""
+    if solve_in == 'box':
+        return global_pose_from_landmarks(landmarks, boxes, image_wh, reference3d,
+                                          return_reasons)
+    if solve_in == 'image':
+        return image_pose_from_landmarks(landmarks, image_wh, reference3d, return_reasons)
+    raise ValueError(f"solve_in must be 'box' or 'image', not {solve_in!r}")

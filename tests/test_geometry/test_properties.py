@@ -149,6 +149,22 @@ def test_image_camera_pnp_recovers_global_pose(scene):
                                        return_reasons=True)[1] == ['nonfinite_landmarks']
 
 
+def test_labels_from_landmarks_solves_in_the_named_camera(scene):
+    """``solve_in='box'`` gives the box-camera labels, ``'image'`` the image-camera ones
+    (here the known poses), with the same reasons; another name is refused."""
+    k_img = g.image_intrinsics(*scene['wh'])
+    lms = g.project_points(scene['ref68'], scene['glob'], k_img)
+    args = lms, scene['boxes'], scene['wh'], scene['ref68']
+    box, box_reasons = g.labels_from_landmarks(*args, return_reasons=True)
+    np.testing.assert_array_equal(box, g.global_pose_from_landmarks(*args))
+    image, image_reasons = g.labels_from_landmarks(*args, 'image', return_reasons=True)
+    assert box_reasons == image_reasons == [''] * 40
+    assert _rotation_angle_deg(image[:, :3], scene['glob'][:, :3]).max() < 0.01
+    np.testing.assert_allclose(image[:, 3:], scene['glob'][:, 3:], rtol=1e-4)
+    with pytest.raises(ValueError, match="solve_in must be 'box' or 'image', not 'camera'"):
+        g.labels_from_landmarks(*args, 'camera')
+
+
 @pytest.mark.parametrize('roll, box', [(0.0, [98, 179, 142, 263]), (1.5, [98, 197, 154, 263]),
                                        (-1.5, [86, 197, 142, 263]), (3.0, [98, 197, 142, 281])])
 def test_landmark_box_rule(roll, box):

@@ -5,7 +5,7 @@ from mmdet.structures.bbox import HorizontalBoxes
 
 from mmpose6d.registry import TRANSFORMS
 
-from ...geometry import FaceModel, global_pose_from_landmarks, image_pose_from_landmarks
+from ...geometry import FaceModel, labels_from_landmarks
 from ..skip_counter import SKIPS
 from .instances import count_reasons, mask_and_drop
 
@@ -42,7 +42,7 @@ class PoseLabelsFromLandmarks(BaseTransform):
 
     def __init__(self, face_model=None, test_mode=False, image_shape_key='img_shape',
                  solve_in='box'):
-        if solve_in not in ('box', 'image'):
+        if solve_in not in ('box', 'image'):  # refused here, before any image is read
             raise ValueError(f"solve_in must be 'box' or 'image', not {solve_in!r}")
         self.solve_in = solve_in
         self.face_model = face_model
@@ -60,13 +60,9 @@ class PoseLabelsFromLandmarks(BaseTransform):
         for p, reference in self.references.items():
             rows = num == p
             if rows.any():
-                if self.solve_in == 'box':
-                    poses[rows], why = global_pose_from_landmarks(
-                        landmarks[rows, :p], boxes[rows], (width, height), reference,
-                        return_reasons=True)
-                else:
-                    poses[rows], why = image_pose_from_landmarks(
-                        landmarks[rows, :p], (width, height), reference, return_reasons=True)
+                poses[rows], why = labels_from_landmarks(
+                    landmarks[rows, :p], boxes[rows], (width, height), reference,
+                    self.solve_in, return_reasons=True)
                 reasons[rows] = [f'label/{r}' if r else '' for r in why]
         results['gt_poses'] = poses.astype(np.float32)
         failed = np.isnan(poses).any(1)

@@ -25,10 +25,11 @@ def scan():
 
 
 def test_shifted_differs_from_training_in_every_respect(tool):
-    train = RenderOptions(image_size=512)  # the train and val splits' options
+    # the quick-start's train and val splits (tools/quickstart.sh)
+    train = RenderOptions(image_size=512, faces=(6, 14), face_size=(40, 220), pitch=45)
     shifted = RenderOptions(**tool.SHIFTED)
     assert shifted.image_size != train.image_size and shifted.aspect != train.aspect
-    assert shifted.face_size[0] > 2 * 24 and shifted.faces[1] < 6  # the quick-start's train
+    assert shifted.face_size[0] > train.face_size[0] and shifted.faces[1] < train.faces[0]
     assert shifted.pitch > train.pitch and shifted.yaw > train.yaw
     assert shifted.photo_family == 'other' != train.photo_family
     assert 'colour_wheel' in shifted.procedural_kinds
@@ -57,8 +58,28 @@ def test_shifted_faces_sizes_and_angles(tool, scan):
     sizes, eulers = np.array(sizes), np.abs(np.array(eulers))
     assert (sizes >= 70 - 1e-6).all() and (sizes <= 220 + 1e-6).all()
     assert (eulers <= [options.pitch, options.yaw, options.roll] + np.array(1e-6)).all()
-    train = RenderOptions()
+    train = RenderOptions(pitch=45)  # the quick-start's train angles
     assert (eulers[:, 0] > train.pitch).any() and (eulers[:, 1] > train.yaw).any()
+
+
+def test_angles_set_train_and_val_ranges(tool, tmp_path):
+    """--angles PITCH YAW ROLL: the train and val splits' faces within +-those angles,
+    reaching near them, and the ranges written to their meta; `other` keeps its own."""
+    out = tmp_path / 'rendered'
+    tool.main(['--train', '6', '--val', '2', '--other', '1', '--size', '200', '--faces', '3',
+               '4', '--face-size', '40', '70', '--angles', '12', '50', '6', '--workers', '1',
+               '--out', str(out), '--cache-dir', str(REPO / 'data' / 'cache')])
+    ann = out / 'annotations'
+    for split in ('train', 'val'):
+        meta = json.loads((ann / f'{split}_render_meta.json').read_text())
+        assert (meta['pitch'], meta['yaw'], meta['roll']) == (12, 50, 6)
+    assert json.loads((ann / 'other_render_meta.json').read_text())['pitch'] == 25
+    poses = json.loads((ann / 'train_render_poses.json').read_text())
+    eulers = np.abs(rotvec_to_euler(np.concatenate(
+        [np.array(p).reshape(-1, 6) for p in poses.values()])[:, :3]))
+    assert len(eulers) >= 12
+    assert (eulers <= [12 + 1e-6, 50 + 1e-6, 6 + 1e-6]).all()
+    assert (eulers.max(0) > [6, 25, 3]).all()
 
 
 def test_shifted_split_written_deterministically(tool, tmp_path, capsys):

@@ -2,7 +2,7 @@
 
     python tools/dataset_converters/render_faces.py --out data/rendered --train 300 --val 60 \
         [--other 60] [--shifted 60] [--camera-split 30 --camera W H FX FY CX CY] [--size 640] \
-        [--faces 1 6] [--face-size 30 250] [--workers 2] [--seed 0]
+        [--faces 1 6] [--face-size 30 250] [--angles 35 80 30] [--workers 2] [--seed 0]
 
 Every face is seen by its image's camera, on scikit-image's photographs or procedural
 backgrounds. Splits: ``train`` and ``val`` (the same distribution), and ``other``, a held-out
@@ -14,8 +14,9 @@ photograph backgrounds, dark coloured lighting). ``camera``, with ``--camera-spl
 the `other` split's distribution seen by the camera ``--camera`` (every image W x H, focal
 lengths FX, FY and principal point CX, CY in pixels) instead of each image's f = w + h
 camera, its camera written next to its poses (``annotations/camera_camera.json``), to test
-poses in a user's camera (``tools/test.py --camera-file``). ``--faces`` and ``--face-size``
-set the train and val splits' faces per image and head heights in pixels. Writes
+poses in a user's camera (``tools/test.py --camera-file``). ``--faces``, ``--face-size``
+and ``--angles`` set the train and val splits' faces per image, head heights in pixels and
+pitch / yaw / roll ranges in degrees. Writes
 ``<out>/<split>/images``, ``<out>/annotations/<split>/*.json``,
 ``<out>/annotations/<split>_annotations.txt`` and ``<split>_render_poses.json`` (see
 :func:`mmpose6d.synthesis.generate_dataset`). A split already complete with the same
@@ -37,8 +38,8 @@ OTHER = dict(photo_family='other', photo_fraction=1.0, faces=(1, 3), face_size=(
 #:   0.6-1.0), so the test resize scales the faces differently;
 #: - faces: 2-5 per image of 70-220 px (the quick-start's train: 6-14 of 40-220 px): few
 #:   faces, larger on average;
-#: - pose: pitch +-55, yaw +-88, roll +-35 degrees (train: 35 / 80 / 30), beyond the
-#:   training range at the ends;
+#: - pose: pitch +-55, yaw +-88, roll +-35 degrees (the quick-start's train: 45 / 80 / 30),
+#:   beyond the training range at the ends;
 #: - backgrounds: hue wheels (a procedural kind training never draws) and scikit-image's
 #:   `other` photographs, half each;
 #: - lighting: darker ambient (0.05-0.35, train 0.25-0.7), stronger light (gain 0.8-1.7,
@@ -84,12 +85,17 @@ def main(argv=None):
     parser.add_argument('--face-size', type=int, nargs=2, metavar=('MIN', 'MAX'),
                         help='train / val head heights in pixels (default: '
                         'RenderOptions.face_size)')
+    parser.add_argument('--angles', type=float, nargs=3, metavar=('PITCH', 'YAW', 'ROLL'),
+                        help='train / val angle ranges: each angle uniform in +-its value, '
+                        'in degrees (default: RenderOptions\' 35 80 30)')
     parser.add_argument('--workers', type=int, default=2)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--cache-dir', default='data/cache', help='where the scan is fetched')
     args = parser.parse_args(argv)
     own = {key: tuple(value) for key, value in (('faces', args.faces),
                                                 ('face_size', args.face_size)) if value}
+    if args.angles:
+        own.update(zip(('pitch', 'yaw', 'roll'), args.angles))
     scan = FaceScan.fetch(args.cache_dir)
     # one pool of workers for all splits, started only if a split is rendered
     with RenderPool(args.workers, scan) as pool:

@@ -26,7 +26,7 @@ def scan():
 
 def test_shifted_differs_from_training_in_every_respect(tool):
     # the quick-start's train and val splits (tools/quickstart.sh)
-    train = RenderOptions(image_size=512, faces=(6, 14), face_size=(40, 220), pitch=45)
+    train = RenderOptions(image_size=512, faces=(6, 14), face_size=(40, 220))
     shifted = RenderOptions(**tool.SHIFTED)
     assert shifted.image_size != train.image_size and shifted.aspect != train.aspect
     assert shifted.face_size[0] > train.face_size[0] and shifted.faces[1] < train.faces[0]
@@ -58,7 +58,7 @@ def test_shifted_faces_sizes_and_angles(tool, scan):
     sizes, eulers = np.array(sizes), np.abs(np.array(eulers))
     assert (sizes >= 70 - 1e-6).all() and (sizes <= 220 + 1e-6).all()
     assert (eulers <= [options.pitch, options.yaw, options.roll] + np.array(1e-6)).all()
-    train = RenderOptions(pitch=45)  # the quick-start's train angles
+    train = RenderOptions()
     assert (eulers[:, 0] > train.pitch).any() and (eulers[:, 1] > train.yaw).any()
 
 

@@ -17,8 +17,8 @@ from .camera import (ADULT_IPD_MM, ADULT_IPD_SD_MM, Camera, CameraImageSizeError
 from .face_model import FaceModel
 from .flip import (FLIP_PERM_5, FLIP_PERM_68, flip_boxes, flip_landmarks, flip_permutation,
                    flip_poses)
-from .pnp import (global_pose_from_landmarks, image_pose_from_landmarks, labels_from_landmarks,
-                  pose_from_landmarks)
+from .pnp import (SOLVE_IN, check_solve_in, global_pose_from_landmarks, image_pose_from_landmarks,
+                  labels_from_landmarks, pose_from_landmarks)
 from .pose import (image_intrinsics, landmarks_to_bbox, local_intrinsics, pose_bbox_to_full_image,
                    pose_full_image_to_bbox, pose_to_bbox, project_points)
 from .rotation import (compose_rotvec, continuous_euler, euler_to_matrix, euler_to_rotvec,
@@ -30,7 +30,7 @@ __all__ = [
     'numpy_or_torch', 'to_numpy', 'box_iou', 'image_intrinsics', 'local_intrinsics',
     'pose_bbox_to_full_image', 'pose_full_image_to_bbox', 'project_points', 'landmarks_to_bbox',
     'pose_from_landmarks', 'global_pose_from_landmarks', 'image_pose_from_landmarks',
-    'labels_from_landmarks',
+    'labels_from_landmarks', 'SOLVE_IN', 'check_solve_in',
     'pose_to_bbox', 'FaceModel', 'rotvec_to_euler',
     'euler_to_rotvec', 'euler_to_matrix', 'matrix_to_euler', 'rotvec_to_matrix',
     'matrix_to_rotvec', 'nearest_rotation', 'rotation_angle_deg', 'wrap_degrees',

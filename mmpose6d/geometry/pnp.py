@@ -112,15 +112,24 @@ def image_pose_from_landmarks(landmarks, image_wh, reference3d, return_reasons=F
     return (poses, reasons) if return_reasons else poses
 
 
+#: the cameras :func:`labels_from_landmarks` solves pose labels in
+SOLVE_IN = ('box', 'image')
+
+
+def check_solve_in(solve_in):
+    """Refuse a ``solve_in`` that is not one of :data:`SOLVE_IN`."""
+    if solve_in not in SOLVE_IN:
+        raise ValueError(f"solve_in must be 'box' or 'image', not {solve_in!r}")
+
+
 def labels_from_landmarks(landmarks, boxes, image_wh, reference3d, solve_in='box',
                           return_reasons=False):
     """Global pose labels (N,6) of landmarks (N,P,2) in their boxes (N,4), solved in the
     camera ``solve_in`` names: ``'box'``, each face's box camera then moved into the image
     (:func:`global_pose_from_landmarks`, img2pose's training labels), or ``'image'``, the
     image camera directly (:func:`image_pose_from_landmarks`)."""
+    check_solve_in(solve_in)
     if solve_in == 'box':
         return global_pose_from_landmarks(landmarks, boxes, image_wh, reference3d,
                                           return_reasons)
-    if solve_in == 'image':
-        return image_pose_from_landmarks(landmarks, image_wh, reference3d, return_reasons)
-    raise ValueError(f"solve_in must be 'box' or 'image', not {solve_in!r}")
+    return image_pose_from_landmarks(landmarks, image_wh, reference3d, return_reasons)

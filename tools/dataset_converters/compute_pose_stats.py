@@ -21,6 +21,7 @@ from mmpose6d.datasets.img2pose_format import iter_json_records
 from mmpose6d.datasets.pose_stats import (local_poses, pose_statistics, roi_target_poses,
                                           save_pose_statistics)
 from mmpose6d.datasets.skip_counter import SKIPS, format_counts
+from mmpose6d.geometry import SOLVE_IN
 from mmpose6d.utils.array_io import DEFAULT_REFERENCE5, DEFAULT_REFERENCE68, load_reference
 
 
@@ -33,7 +34,7 @@ def parse_args(argv=None):
     parser.add_argument('--roi-targets', action='store_true',
                         help="statistics of the RoI head's targets (needs --image-root)")
     parser.add_argument('--image-root', help="the folder the JSONs' image_path are relative to")
-    parser.add_argument('--solve-in', choices=('box', 'image'), default='box',
+    parser.add_argument('--solve-in', choices=SOLVE_IN, default='box',
                         help='with --roi-targets: the camera the labels are solved in, as the '
                         "training pipeline's PoseLabelsFromLandmarks(solve_in=...)")
     args = parser.parse_args(argv)

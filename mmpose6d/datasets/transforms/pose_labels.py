@@ -5,7 +5,7 @@ from mmdet.structures.bbox import HorizontalBoxes
 
 from mmpose6d.registry import TRANSFORMS
 
-from ...geometry import FaceModel, labels_from_landmarks
+from ...geometry import FaceModel, check_solve_in, labels_from_landmarks
 from ..skip_counter import SKIPS
 from .instances import count_reasons, mask_and_drop
 
@@ -42,8 +42,7 @@ class PoseLabelsFromLandmarks(BaseTransform):
 
     def __init__(self, face_model=None, test_mode=False, image_shape_key='img_shape',
                  solve_in='box'):
-        if solve_in not in ('box', 'image'):  # refused here, before any image is read
-            raise ValueError(f"solve_in must be 'box' or 'image', not {solve_in!r}")
+        check_solve_in(solve_in)  # refused here, before any image is read
         self.solve_in = solve_in
         self.face_model = face_model
         face = FaceModel.build(face_model)

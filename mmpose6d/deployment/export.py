@@ -18,8 +18,9 @@ RoIAlign (see :mod:`.onnx_ops`). Every step follows :class:`Img2PoseRPNHead` and
 5. RoI heads: softmax face score, ``score > score_thr`` and proposals of at least
    ``min_bbox_size``, the pose branch on those, the head's local pose -> global pose ->
    box from pose (``pose_refine_steps`` times more: RoIAlign on those boxes, the pose
-   branch, pose -> box), NMS, the first ``max_per_img`` faces (all when it is not
-   positive). The geometry runs in float32 here (float64 in PyTorch).
+   branch, pose -> box; a face whose box cannot be a RoI keeps its RoI and pose), NMS,
+   the first ``max_per_img`` faces (all when it is not positive). The geometry runs in
+   float32 here (float64 in PyTorch).
 """
 import warnings
 
@@ -137,10 +138,14 @@ class Img2PoseExportModel(nn.Module):
         image_wh = pose_pred.new_tensor([self.width, self.height])
         poses, boxes = roi_head.pose_head.decode_faces(pose_pred, rois, image_wh)
         for _ in range(self.rcnn_cfg.get('pose_refine_steps', 0)):
-            roi_feats, order = self.roi_features(feats, boxes)
-            rois, scores = boxes[order], scores[order]
-            poses, boxes = roi_head.pose_head.decode_faces(roi_head.pose_head(roi_feats), rois,
-                                                           image_wh)
+            # faces whose boxes cannot be RoIs keep their RoI and pose (PoseRoIHead)
+            usable = roi_head.pose_head.usable_rois(boxes, min_size)
+            rois = torch.where(usable[:, None], boxes, rois)
+            roi_feats, order = self.roi_features(feats, rois)
+            usable, rois, scores, pose_pred = usable[order], rois[order], scores[order], \
+                pose_pred[order]
+            pose_pred = torch.where(usable[:, None], roi_head.pose_head(roi_feats), pose_pred)
+            poses, boxes = roi_head.pose_head.decode_faces(pose_pred, rois, image_wh)
         max_num = self.rcnn_cfg.get('max_per_img', -1)
         keep = nms(boxes, scores, self.rcnn_cfg.nms.iou_threshold,
                    max_num if max_num and max_num > 0 else self.rpn_cfg.max_per_img)

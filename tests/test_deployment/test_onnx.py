@@ -108,6 +108,38 @@ def test_onnxruntime_matches_pytorch(exported, seed):
     np.testing.assert_allclose(out['poses'], expected['poses'], rtol=1e-5, atol=1e-3)
 
 
+def test_refinement_keeps_faces_pushed_out_of_the_image(tmp_path):
+    """The export's refinement keeps a face whose box cannot be a RoI as PoseRoIHead does:
+    the first poses of half the faces pushed out of the image (a hook on the pose branch,
+    the same rows in both, picked by their own values), the traceable module gives the
+    PyTorch model's detections, those faces among them with their first poses."""
+    model = random_model(tmp_path / 'img2pose_random.py', 0.7, refine_steps=2)
+    calls = []
+
+    def push_half_away(module, args, out):
+        calls.append(len(out))
+        if len(calls) % 3 == 1:  # the first of each forward's three pose passes
+            out = out.clone()
+            out[out[:, 3] > out[:, 3].median(), 3] = 1000.0
+        return out
+
+    model.roi_head.pose_head.register_forward_hook(push_half_away)
+    image = face_image(0)
+    expected = sorted_by_score(predict_pytorch(model, image))
+    with torch.no_grad():
+        boxes, scores, poses = Img2PoseExportModel(model, HEIGHT, WIDTH)(
+            torch.from_numpy(image))
+    out = sorted_by_score(dict(boxes=boxes.numpy(), scores=scores.numpy(), poses=poses.numpy()))
+    assert len(calls) == 6 and calls[0] == calls[3] >= 10
+    head = model.roi_head.pose_head
+    kept = ~head.usable_rois(torch.from_numpy(expected['boxes']))
+    assert 0 < int(kept.sum()) < len(kept) and np.isfinite(expected['poses']).all()
+    assert out['boxes'].shape == expected['boxes'].shape
+    np.testing.assert_allclose(out['scores'], expected['scores'], rtol=0, atol=1e-5)
+    np.testing.assert_allclose(out['boxes'], expected['boxes'], rtol=0, atol=1e-2)
+    np.testing.assert_allclose(out['poses'], expected['poses'], rtol=1e-5, atol=1e-3)
+
+
 def test_padding_empty_output_and_input_checks(tmp_path):
     """A size that is not a multiple of 32 (padded inside the graph as the data
     preprocessor pads), a valid graph of standard ops, and a threshold nothing passes: no

@@ -96,18 +96,21 @@ class PoseRoIHead(StandardRoIHead):
                                          labels=labels, index=index))
         pose_pred = self.pose_head(feats[torch.cat([res.index for res in selected])])
         for _ in range(rcnn_test_cfg.get('pose_refine_steps', 0)):
-            pose_pred = self.refine_poses(x, pose_pred, selected, batch_img_metas)
+            pose_pred = self.refine_poses(x, pose_pred, selected, batch_img_metas, min_size)
         return self.pose_head.predict_by_feat(pose_pred.split([len(res) for res in selected]),
                                               selected, batch_img_metas, rcnn_test_cfg,
                                               rescale=rescale)
 
-    def refine_poses(self, x, pose_pred, selected, batch_img_metas):
+    def refine_poses(self, x, pose_pred, selected, batch_img_metas, min_size=-1):
         """One refinement step: each face's box (``selected[i].bboxes``, updated in place)
         becomes the box its pose projects to, and the pose branch re-runs on it; returns its
         normalised poses there. The pose branch learns on RoIs anywhere around a face (IoU
         >= 0.5 with its projected box); the projected box of its first guess is a better
-        centred RoI, on which its pose is closer to the truth."""
+        centred RoI, on which its pose is closer to the truth. A face whose projected box
+        cannot be a RoI (:meth:`PoseHead.usable_rois` with ``min_size``: outside the image,
+        empty) keeps its box and pose."""
         head = self.pose_head
+        usable = []
         with full_precision(pose_pred.device):
             for pred, res, img_meta in zip(pose_pred.split([len(res) for res in selected]),
                                            selected, batch_img_metas):
@@ -115,11 +118,14 @@ class PoseRoIHead(StandardRoIHead):
                                                  dtype=torch.float64)
                 _, boxes = head.decode_faces(head.class_poses(widened(pred), res.labels),
                                              widened(res.bboxes), image_wh)
-                res.bboxes = boxes.to(res.bboxes.dtype)
+                boxes = boxes.to(res.bboxes.dtype)
+                usable.append(head.usable_rois(boxes, min_size))
+                res.bboxes = torch.where(usable[-1][:, None], boxes, res.bboxes)
         rois = bbox2roi([res.bboxes for res in selected])
         if rois.shape[0] == 0:
             return pose_pred
-        return head(self._roi_feats(x, rois))
+        refined = head(self._roi_feats(x, rois))
+        return torch.where(torch.cat(usable)[:, None], refined, pose_pred.to(refined.dtype))
 
     def _empty(self, batch_img_metas, rois):
         results = empty_instances(batch_img_metas, rois.device, task_type='bbox')

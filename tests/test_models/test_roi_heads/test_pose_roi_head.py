@@ -154,3 +154,41 @@ def test_pose_refinement_reruns_the_pose_branch_on_the_projected_boxes(roi_head,
     refined_away = torch.cdist(result.poses.double(), head.decode_faces(
         outputs[0].double(), rois_seen[0][passing, 1:].double(), wh)[0]).min(1).values
     assert refined_away.max() > 1e-3
+
+
+def test_pose_refinement_keeps_faces_whose_boxes_leave_the_image(roi_head):
+    """A first pose that projects outside the image gives an empty box, which cannot be a
+    RoI (decoded in it, the next pose would be infinite): that face keeps its proposal and
+    its first pose through both steps, and the others are refined as before."""
+    roi_head.eval()
+    cfg = ConfigDict(dict(roi_head.test_cfg, pose_refine_steps=2))
+    metas = [dict(img_shape=(HEIGHT, WIDTH), ori_shape=(HEIGHT, WIDTH))]
+    rois_seen, outputs = [], []
+    roi_feats = roi_head._roi_feats
+    roi_head._roi_feats = lambda x, rois: (rois_seen.append(rois.clone()), roi_feats(x, rois))[1]
+
+    def away_first(module, args, out):
+        if not outputs:  # the first face's first pose: 1000 sigmas to the right
+            out = out.clone()
+            out[0, 3] = 1000.0
+        outputs.append(out)
+        return out
+
+    roi_head.pose_head.register_forward_hook(away_first)
+    with torch.no_grad():
+        result = roi_head.predict_bbox(_features(), metas, [_proposals(1)], cfg)[0]
+    head, wh = roi_head.pose_head, torch.tensor([WIDTH, HEIGHT], dtype=torch.float64)
+    assert len(rois_seen) == len(outputs) == 3 and len(result) > 0
+    scores = roi_head.bbox_head(roi_feats(_features(), rois_seen[0]))[0].softmax(-1)
+    first_rois = rois_seen[0][(scores[:, 0] > cfg.score_thr).nonzero()[:, 0]]
+    away_pose, away_box = head.decode_faces(outputs[0][:1].double(),
+                                            first_rois[:1, 1:].double(), wh)
+    assert not head.usable_rois(away_box)[0] and head.usable_rois(first_rois[:, 1:]).all()
+    for step in (1, 2):
+        assert torch.isfinite(rois_seen[step]).all()
+        torch.testing.assert_close(rois_seen[step][0], first_rois[0], rtol=0, atol=0)
+        assert (rois_seen[step][1:] - first_rois[1:]).abs().max() > 1.0
+    assert torch.isfinite(result.poses).all()
+    # the kept face is among the results with its first pose (the branch re-run on the
+    # same box would have given it without the push)
+    assert torch.cdist(result.poses.double(), away_pose).min() < 1e-5

@@ -255,6 +255,14 @@ class PoseHead(BaseModule):
                            device=like.device)
         return ori / ori.new_tensor(img_meta['img_shape'][:2][::-1])
 
+    @staticmethod
+    def usable_rois(boxes, min_size=-1):
+        """Whether each box (N,4) can be a RoI of the pose branch: finite, not empty and at
+        least ``min_size`` wide and high. A pose that projects outside the image has an empty
+        box, and one decoded in an empty RoI a non-finite one."""
+        wh = boxes[:, 2:] - boxes[:, :2]
+        return torch.isfinite(boxes).all(1) & (wh > 0).all(1) & (wh >= min_size).all(1)
+
     def decode_faces(self, pose_pred, proposals, image_wh):
         """Global poses (N,6) and boxes (N,4) of one class's normalised poses (N,6) in their
         proposals (N,4), in the dtype of ``image_wh`` (2,): the coder's decoding, then the

@@ -37,9 +37,8 @@ model = dict(
     # fewer proposals than the WIDER recipe (training 6000 / 2000 -> 500 / 500 per image,
     # test 6000 / 1000 -> 1000 / 300): small CPU images. 192 RoIs per image, a third of them
     # positive: the pose branch gets as many positive RoIs (64) as 256 at 25 % gave it, the
-    # face score twice the negatives of 128 at 50 %, which halved its false detections on
-    # the cluttered photographs of `shifted` and lowered the pose error there (trials in
-    # docs/results.md)
+    # face score twice the negatives of 128 at 50 %: fewer false detections on cluttered
+    # photographs and a lower pose error on `shifted`-like renders (docs/results.md)
     train_cfg=dict(rpn_proposal=dict(nms_pre=500, max_per_img=500),
                    rcnn=dict(sampler=dict(num=192, pos_fraction=1 / 3))),
     # the pose branch re-run twice on the boxes its poses project to (PoseRoIHead's

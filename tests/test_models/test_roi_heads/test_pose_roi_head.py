@@ -121,17 +121,24 @@ def test_training_feeds_positives_to_the_pose_branch(roi_head):
     assert 0 <= losses['acc'].item() <= 100
 
 
+def _refining(roi_head):
+    """Test settings with two refinement steps, and a list that records every RoI batch the
+    head pools from then on -> (cfg, metas, rois_seen, the unrecorded pooling)."""
+    roi_head.eval()
+    cfg = ConfigDict(dict(roi_head.test_cfg, pose_refine_steps=2))
+    metas = [dict(img_shape=(HEIGHT, WIDTH), ori_shape=(HEIGHT, WIDTH))]
+    rois_seen, roi_feats = [], roi_head._roi_feats
+    roi_head._roi_feats = lambda x, rois: (rois_seen.append(rois.clone()), roi_feats(x, rois))[1]
+    return cfg, metas, rois_seen, roi_feats
+
+
 @pytest.mark.parametrize('autocast', [False, True], ids=['float32', 'bfloat16_autocast'])
 def test_pose_refinement_reruns_the_pose_branch_on_the_projected_boxes(roi_head, autocast):
     """pose_refine_steps=2: the pose branch runs three times, each later time on the boxes
     the previous poses project to; the faces are the last run's, decoded in those boxes.
     Under a bfloat16 autocast the geometry stays float64 / float32 all the same."""
-    roi_head.eval()
-    cfg = ConfigDict(dict(roi_head.test_cfg, pose_refine_steps=2))
-    metas = [dict(img_shape=(HEIGHT, WIDTH), ori_shape=(HEIGHT, WIDTH))]
-    rois_seen, outputs = [], []
-    roi_feats = roi_head._roi_feats
-    roi_head._roi_feats = lambda x, rois: (rois_seen.append(rois.clone()), roi_feats(x, rois))[1]
+    cfg, metas, rois_seen, roi_feats = _refining(roi_head)
+    outputs = []
     roi_head.pose_head.register_forward_hook(lambda mod, args, out: outputs.append(out))
     with torch.no_grad(), torch.autocast('cpu', torch.bfloat16, enabled=autocast):
         result = roi_head.predict_bbox(_features(), metas, [_proposals(1)], cfg)[0]
@@ -160,12 +167,8 @@ def test_pose_refinement_keeps_faces_whose_boxes_leave_the_image(roi_head):
     """A first pose that projects outside the image gives an empty box, which cannot be a
     RoI (decoded in it, the next pose would be infinite): that face keeps its proposal and
     its first pose through both steps, and the others are refined as before."""
-    roi_head.eval()
-    cfg = ConfigDict(dict(roi_head.test_cfg, pose_refine_steps=2))
-    metas = [dict(img_shape=(HEIGHT, WIDTH), ori_shape=(HEIGHT, WIDTH))]
-    rois_seen, outputs = [], []
-    roi_feats = roi_head._roi_feats
-    roi_head._roi_feats = lambda x, rois: (rois_seen.append(rois.clone()), roi_feats(x, rois))[1]
+    cfg, metas, rois_seen, roi_feats = _refining(roi_head)
+    outputs = []
 
     def away_first(module, args, out):
         if not outputs:  # the first face's first pose: 1000 sigmas to the right

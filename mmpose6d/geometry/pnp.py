@@ -119,7 +119,8 @@ SOLVE_IN = ('box', 'image')
 def check_solve_in(solve_in):
     """Refuse a ``solve_in`` that is not one of :data:`SOLVE_IN`."""
     if solve_in not in SOLVE_IN:
-        raise ValueError(f"solve_in must be 'box' or 'image', not {solve_in!r}")
+        raise ValueError(f"solve_in must be {' or '.join(map(repr, SOLVE_IN))}, "
+                         f"not {solve_in!r}")
 
 
 def labels_from_landmarks(landmarks, boxes, image_wh, reference3d, solve_in='box',

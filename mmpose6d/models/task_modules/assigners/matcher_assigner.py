@@ -24,7 +24,9 @@ class MatcherAssigner(MaxIoUAssigner):
         result = super().assign_wrt_overlaps(overlaps, gt_labels)
         if self.match_best_priors and overlaps.numel():
             best_for_a_gt = (overlaps == overlaps.max(dim=1, keepdim=True).values).any(0)
-            matched = overlaps.argmax(dim=0)[best_for_a_gt]
+            # argmax over the few such priors' columns only: CPU argmax along dim 0 of the
+            # whole (gts, priors) matrix costs several times its max
+            matched = overlaps[:, best_for_a_gt].argmax(dim=0)
             result.gt_inds[best_for_a_gt] = matched + 1
             result.labels[best_for_a_gt] = gt_labels[matched]
         return result

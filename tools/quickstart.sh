@@ -31,7 +31,7 @@ step() {  # step NAME COMMAND...: run it and keep its wall time for the summary
 step "fetch the face scan" "$PY" tools/data/fetch_face_scan.py
 step "render train / val / other / shifted" "$PY" tools/dataset_converters/render_faces.py \
     --out "$DATA" --train 600 --val 60 --other 60 --shifted 40 --size 512 --faces 6 14 \
-    --face-size 40 220 --workers 2 --seed 0
+    --face-size 40 220 --angles 45 80 30 --workers 2 --seed 0
 step "pose statistics of the RoI targets" "$PY" tools/dataset_converters/compute_pose_stats.py \
     "$DATA/annotations/train_annotations.txt" --out-dir "$DATA" --roi-targets \
     --image-root "$DATA/train/images" --reference68 "$DATA/scan_ref68.npy" \

@@ -38,8 +38,8 @@ OTHER = dict(photo_family='other', photo_fraction=1.0, faces=(1, 3), face_size=(
 #:   0.6-1.0), so the test resize scales the faces differently;
 #: - faces: 2-5 per image of 70-220 px (the quick-start's train: 6-14 of 40-220 px): few
 #:   faces, larger on average;
-#: - pose: pitch +-55, yaw +-88, roll +-35 degrees (train: 35 / 80 / 30), beyond the
-#:   training range at the ends;
+#: - pose: pitch +-55, yaw +-88, roll +-35 degrees (the quick-start's train: 45 / 80 / 30,
+#:   RenderOptions' default 35 / 80 / 30), beyond the training range at the ends;
 #: - backgrounds: hue wheels (a procedural kind training never draws) and scikit-image's
 #:   `other` photographs, half each;
 #: - lighting: darker ambient (0.05-0.35, train 0.25-0.7), stronger light (gain 0.8-1.7,

@@ -12,11 +12,10 @@ backend_args = None
 load_image = dict(_scope_='mmpose6d', type='LoadImageFromFile', backend_args=backend_args)
 load_annotations = dict(_scope_='mmpose6d', type='LoadPoseAnnotations', with_bbox=True,
                         with_landmarks=True)
-train_augment = [
-    dict(type='RandomPoseCrop', min_scale=0.7, max_scale=1.0, max_tries=10),
-    dict(type='RandomPoseFlip', prob=0.5),
-    dict(type='PhotometricNoise', prob=0.5),
-]
+random_crop = dict(type='RandomPoseCrop', min_scale=0.7, max_scale=1.0, max_tries=10)
+random_flip = dict(type='RandomPoseFlip', prob=0.5)
+photometric_noise = dict(type='PhotometricNoise', prob=0.5)
+train_augment = [random_crop, random_flip, photometric_noise]
 train_resize = dict(type='mmdet.RandomChoiceResize', keep_ratio=True, resize_type='PoseResize')
 train_labels = dict(type='PoseLabelsFromLandmarks')
 train_boxes = dict(type='BoxesFromPoses')

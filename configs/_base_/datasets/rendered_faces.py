@@ -33,8 +33,8 @@ solve_in = 'image'
 
 # No random crop (the WIDER recipe's first augmentation): a crop through these images' 6-14
 # faces cuts about one face per image, whose pixels RandomPoseCrop then blanks; trained
-# without it the quick-start's model has 1.0-1.4 degrees less pose error on renders drawn
-# differently (docs/results.md)
+# without it, the quick-start's model has about 1.2 degrees less mean pose error on renders
+# drawn differently (docs/results.md)
 train_pipeline = [
     _base_.load_image, _base_.load_annotations, _base_.random_flip, _base_.photometric_noise,
     dict(_base_.train_resize, scales=train_scales),
